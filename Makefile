@@ -1,0 +1,52 @@
+# Everything runs from .venv, which the targets create and fill themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONFIG ?=
+OUTPUT ?= build
+CONFIG_FLAG := $(if $(CONFIG),--config $(CONFIG),)
+
+.PHONY: template test lint bench snapshots readme clean
+
+# Installs are recorded in stamp files so that repeated runs skip pip until setup.cfg changes.
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+## template: render build/template.yaml (CONFIG=path.toml to use a settings file)
+template: $(VENV)/.installed
+	$(BIN)/ecs-bluegreen template $(CONFIG_FLAG) --output $(OUTPUT)
+
+## test: install the test dependencies and run the whole suite (unit, snapshot, cfn-lint)
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+## lint: cfn-lint every template under build/
+lint: $(VENV)/.installed-test
+	@files=$$(find $(OUTPUT) -name '*.yaml' 2>/dev/null | sort); \
+	if [ -z "$$files" ]; then echo "no templates under $(OUTPUT)/: run 'make template' first" >&2; exit 1; fi; \
+	$(BIN)/cfn-lint -- $$files && echo "cfn-lint: clean: $$files"
+
+## bench: render time (median of several runs) and size of every variant against the limit
+bench: $(VENV)/.installed
+	$(BIN)/python tests/bench.py
+
+## snapshots: regenerate the stored templates on purpose, then review `git diff tests/snapshots`
+snapshots: $(VENV)/.installed-test
+	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/test_snapshots.py
+
+clean:
+	rm -rf $(VENV) $(OUTPUT) .pytest_cache *.egg-info tests/snapshots/*.actual
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+## readme: regenerate the settings reference in README.md from the settings model
+readme: $(VENV)/.installed
+	$(BIN)/python tests/readme_settings.py
