@@ -1,0 +1,73 @@
+"""`ecs-bluegreen`: render the blue/green template from a settings file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .settings import SettingsError, load_settings
+from .template import render_template
+
+EXIT_BAD_SETTINGS = 2
+TEMPLATE_FILE = "template.yaml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_SETTINGS
+    files = {TEMPLATE_FILE: render_template(settings)}
+    try:
+        written = write_files(args.output, files)
+    except OSError as exc:
+        print(f"error: --output: cannot write {exc.filename or args.output}: {exc.strerror}",
+              file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecs-bluegreen",
+        description="Render a CloudFormation template for blue/green deployment of an ECS "
+                    "Fargate service with CodeDeploy.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    template = commands.add_parser(
+        "template", help="write the CloudFormation template",
+        description=f"Write DIR/{TEMPLATE_FILE}. Settings are validated first; on any problem "
+                    "nothing is written and the exit status is 2.")
+    template.add_argument("--config", type=Path, metavar="FILE",
+                          help="settings file (TOML); default: built-in defaults")
+    template.add_argument("--output", type=Path, default=Path("build"), metavar="DIR",
+                          help="output directory (default: build)")
+    return parser
+
+
+def write_files(directory: Path, files: dict[str, str]) -> list[Path]:
+    """Write every file or none: each goes to a temporary file first, then is renamed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    staged = []
+    try:
+        for name, text in files.items():
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            staged.append((Path(temporary), directory / name))
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    for temporary, final in staged:
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, final)
+    return [final for _, final in staged]

@@ -1,0 +1,128 @@
+"""The Application Load Balancer, the blue and green target groups, and the listeners.
+
+Production forwards to blue and test forwards to green when the stack is created; after that
+CodeDeploy owns both routes and swaps them on every deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import Ref, Template
+from troposphere import elasticloadbalancingv2 as elb
+
+from .naming import BLUE, COLOURS, GREEN, Names
+from .network import Network
+from .parameters import Parameters
+from .settings import Settings
+from .tags import standard_tags
+
+HTTP, HTTPS = 80, 443
+
+
+@dataclass(frozen=True)
+class LoadBalancing:
+    load_balancer: elb.LoadBalancer
+    target_groups: dict[str, elb.TargetGroup]
+    production_listener: elb.Listener
+    test_listener: elb.Listener
+
+    @property
+    def forwarding_listeners(self) -> tuple[elb.Listener, elb.Listener]:
+        return (self.production_listener, self.test_listener)
+
+
+def production_ports(settings: Settings) -> tuple[int, ...]:
+    """Ports open to the world: 80 and 443 with HTTPS (80 only redirects), else 80."""
+    return (HTTP, HTTPS) if settings.listeners.https else (HTTP,)
+
+
+def build_load_balancing(template: Template, settings: Settings, names: Names,
+                         network: Network, security_group, params: Parameters) -> LoadBalancing:
+    load_balancer = template.add_resource(elb.LoadBalancer(
+        "LoadBalancer",
+        Name=names.load_balancer,
+        Type="application",
+        Scheme="internet-facing",
+        Subnets=network.load_balancer_subnets,
+        SecurityGroups=[Ref(security_group)],
+        LoadBalancerAttributes=[
+            # Requests with malformed headers are dropped instead of passed to the tasks.
+            elb.LoadBalancerAttributes(Key="routing.http.drop_invalid_header_fields.enabled",
+                                       Value="true"),
+        ],
+        Tags=standard_tags(settings),
+    ))
+    target_groups = {colour: template.add_resource(_target_group(settings, names, network,
+                                                                 colour))
+                     for colour in COLOURS}
+
+    if settings.listeners.https:
+        production = template.add_resource(elb.Listener(
+            "ProductionListener",
+            LoadBalancerArn=Ref(load_balancer),
+            Port=HTTPS,
+            Protocol="HTTPS",
+            Certificates=[elb.Certificate(CertificateArn=Ref(params.certificate_arn))],
+            SslPolicy=settings.listeners.ssl_policy,
+            DefaultActions=[_forward(target_groups[BLUE])],
+            Tags=standard_tags(settings),
+        ))
+        template.add_resource(elb.Listener(
+            "HttpRedirectListener",
+            LoadBalancerArn=Ref(load_balancer),
+            Port=HTTP,
+            Protocol="HTTP",
+            DefaultActions=[elb.Action(Type="redirect", RedirectConfig=elb.RedirectConfig(
+                Protocol="HTTPS", Port=str(HTTPS), StatusCode="HTTP_301"))],
+            Tags=standard_tags(settings),
+        ))
+    else:
+        production = template.add_resource(elb.Listener(
+            "ProductionListener",
+            LoadBalancerArn=Ref(load_balancer),
+            Port=HTTP,
+            Protocol="HTTP",
+            DefaultActions=[_forward(target_groups[BLUE])],
+            Tags=standard_tags(settings),
+        ))
+    test = template.add_resource(elb.Listener(
+        "TestListener",
+        LoadBalancerArn=Ref(load_balancer),
+        Port=settings.listeners.test_port,
+        Protocol="HTTP",
+        DefaultActions=[_forward(target_groups[GREEN])],
+        Tags=standard_tags(settings),
+    ))
+    return LoadBalancing(load_balancer, target_groups, production, test)
+
+
+def _target_group(settings: Settings, names: Names, network: Network,
+                  colour: str) -> elb.TargetGroup:
+    """Blue and green are identical but for their name."""
+    hc = settings.health_check
+    return elb.TargetGroup(
+        f"TargetGroup{colour.capitalize()}",
+        Name=names.target_group(colour),
+        TargetType="ip",  # Fargate tasks register by their awsvpc address.
+        Port=settings.service.container_port,
+        Protocol="HTTP",
+        ProtocolVersion="HTTP1",
+        VpcId=network.vpc_id,
+        HealthCheckEnabled=True,
+        HealthCheckProtocol="HTTP",
+        HealthCheckPath=settings.service.health_check_path,
+        HealthCheckIntervalSeconds=hc.interval_seconds,
+        HealthCheckTimeoutSeconds=hc.timeout_seconds,
+        HealthyThresholdCount=hc.healthy_threshold,
+        UnhealthyThresholdCount=hc.unhealthy_threshold,
+        Matcher=elb.Matcher(HttpCode=hc.success_codes),
+        TargetGroupAttributes=[elb.TargetGroupAttribute(
+            Key="deregistration_delay.timeout_seconds",
+            Value=str(hc.deregistration_delay_seconds))],
+        Tags=standard_tags(settings, Colour=colour),
+    )
+
+
+def _forward(target_group: elb.TargetGroup) -> elb.Action:
+    return elb.Action(Type="forward", TargetGroupArn=Ref(target_group))

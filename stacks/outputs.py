@@ -1,0 +1,41 @@
+"""Stack outputs: where to reach the service and the names the delivery pipeline needs."""
+
+from __future__ import annotations
+
+from troposphere import GetAtt, Output, Ref, Sub, Template
+
+from .deployment import Deployment
+from .load_balancer import LoadBalancing
+from .naming import COLOURS
+from .service import EcsService
+from .settings import Settings
+
+
+def build_outputs(template: Template, settings: Settings, load_balancing: LoadBalancing,
+                  ecs_service: EcsService, deployment: Deployment) -> None:
+    lb = load_balancing.load_balancer.title
+    dns = GetAtt(lb, "DNSName")
+    scheme = "https" if settings.listeners.https else "http"
+    outputs = [
+        ("ProductionUrl", Sub(f"{scheme}://${{{lb}.DNSName}}/"),
+         "Production traffic (point your domain, the certificate's name, at the load balancer "
+         "with HTTPS)"),
+        ("TestUrl", Sub(f"http://${{{lb}.DNSName}}:{settings.listeners.test_port}/"),
+         "The replacement tasks during a deployment; reachable only from listeners.test_cidrs"),
+        ("LoadBalancerDnsName", dns, "DNS name of the load balancer"),
+        ("ClusterName", Ref(ecs_service.cluster), "ECS cluster"),
+        ("ServiceName", GetAtt(ecs_service.service, "Name"), "ECS service"),
+        ("TaskFamily", ecs_service.task_definition.Family, "Task definition family"),
+        ("RepositoryUri", GetAtt(ecs_service.repository, "RepositoryUri"),
+         "ECR repository the images are pushed to"),
+        ("CodeDeployApplication", Ref(deployment.application), "CodeDeploy application"),
+        ("DeploymentGroup", Ref(deployment.deployment_group), "CodeDeploy deployment group"),
+    ]
+    outputs += [
+        (f"{colour.capitalize()}TargetGroupName",
+         GetAtt(load_balancing.target_groups[colour], "TargetGroupName"),
+         f"The {colour} target group")
+        for colour in COLOURS
+    ]
+    for name, value, description in outputs:
+        template.add_output(Output(name, Value=value, Description=description))

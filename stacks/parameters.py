@@ -1,0 +1,98 @@
+"""Deploy-time inputs: values that differ per account or environment.
+
+Build-time choices (ports, strategy, which resources exist) come from settings; what differs
+between accounts (certificate, VPC, subnets) or is chosen at deploy time is a CloudFormation
+Parameter with an AWS-specific type or a pattern, so bad values fail validation before any
+resource is created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import Parameter, Template
+
+from .settings import Settings
+
+# Any container image reference: registry/path[:tag][@digest], lowercase path as Docker requires.
+IMAGE_PATTERN = (r"^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*"
+                 r"(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+                 r"(@sha256:[a-f0-9]{64})?$")
+
+# The stack's first deployment runs this image so that the service starts with healthy tasks.
+# It answers 200 on "/" at port 80: the defaults of container_port and health_check_path.
+DEFAULT_BOOTSTRAP_IMAGE = "public.ecr.aws/docker/library/nginx:stable-alpine"
+
+
+@dataclass(frozen=True)
+class Parameters:
+    bootstrap_image: Parameter
+    desired_count: Parameter
+    certificate_arn: Parameter | None
+    vpc_id: Parameter | None
+    load_balancer_subnets: Parameter | None
+    service_subnets: Parameter | None
+
+
+def add_parameters(template: Template, settings: Settings) -> Parameters:
+    bootstrap_image = template.add_parameter(Parameter(
+        "BootstrapImage",
+        Type="String",
+        Default=DEFAULT_BOOTSTRAP_IMAGE,
+        MinLength=1,
+        MaxLength=255,
+        AllowedPattern=IMAGE_PATTERN,
+        ConstraintDescription="must be a container image reference such as "
+                              "registry/repository:tag",
+        Description=(
+            "Image the service runs until the first CodeDeploy deployment. It must answer "
+            f"{settings.health_check.success_codes} on {settings.service.health_check_path} at "
+            f"port {settings.service.container_port}, or the stack waits for healthy tasks "
+            "that never come."),
+    ))
+    desired_count = template.add_parameter(Parameter(
+        "DesiredCount",
+        Type="Number",
+        Default=str(settings.service.desired_count),
+        MinValue=str(settings.scaling.min),
+        MaxValue=str(settings.scaling.max),
+        ConstraintDescription=(f"must be from {settings.scaling.min} to {settings.scaling.max} "
+                               "(scaling.min to scaling.max)"),
+        Description="Tasks to run at creation; auto scaling adjusts it afterwards.",
+    ))
+    certificate_arn = None
+    if settings.listeners.https:
+        certificate_arn = template.add_parameter(Parameter(
+            "CertificateArn",
+            Type="String",
+            MinLength=1,
+            MaxLength=2048,
+            # Any partition (aws, aws-cn, aws-us-gov): the region's ACM certificate.
+            AllowedPattern=r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$",
+            ConstraintDescription="must be the ARN of an ACM certificate in this region",
+            Description="ACM certificate of the HTTPS production listener.",
+        ))
+    vpc_id = load_balancer_subnets = service_subnets = None
+    if settings.network.mode == "existing":
+        vpc_id = template.add_parameter(Parameter(
+            "VpcId", Type="AWS::EC2::VPC::Id",
+            Description="VPC of the load balancer and the tasks."))
+        load_balancer_subnets = template.add_parameter(Parameter(
+            "LoadBalancerSubnetIds", Type="List<AWS::EC2::Subnet::Id>",
+            Description="Public subnets of the internet-facing load balancer, in at least two "
+                        "Availability Zones."))
+        service_subnets = template.add_parameter(Parameter(
+            "ServiceSubnetIds", Type="List<AWS::EC2::Subnet::Id>",
+            Description="Subnets of the tasks: private subnets with a NAT route, or public "
+                        "subnets with network.assign_public_ip = true."))
+    groups = [
+        ("Service", [bootstrap_image, desired_count]),
+        ("HTTPS", [certificate_arn]),
+        ("Network", [vpc_id, load_balancer_subnets, service_subnets]),
+    ]
+    # The console shows the parameters in these groups, in this order.
+    template.set_metadata({"AWS::CloudFormation::Interface": {"ParameterGroups": [
+        {"Label": {"default": label}, "Parameters": [p.title for p in members if p]}
+        for label, members in groups if any(members)]}})
+    return Parameters(bootstrap_image, desired_count, certificate_arn, vpc_id,
+                      load_balancer_subnets, service_subnets)

@@ -1,0 +1,170 @@
+"""The ECS side: cluster, logs, image repository, task definition, roles and the service."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from troposphere import GetAtt, Ref, Template, ecr, ecs, iam, logs
+
+from policies.task_execution import pull_image_and_write_logs
+from policies.trust import ECS_TASKS, assumed_by
+
+from .load_balancer import LoadBalancing
+from .naming import BLUE, Names
+from .network import Network
+from .parameters import Parameters
+from .security_groups import SecurityGroups
+from .settings import Settings
+from .tags import standard_tags
+
+
+@dataclass(frozen=True)
+class EcsService:
+    cluster: ecs.Cluster
+    service: ecs.Service
+    task_definition: ecs.TaskDefinition
+    repository: ecr.Repository
+    log_group: logs.LogGroup
+    execution_role: iam.Role
+    task_role: iam.Role
+
+
+def build_service(template: Template, settings: Settings, names: Names, network: Network,
+                  security_groups: SecurityGroups, load_balancing: LoadBalancing,
+                  params: Parameters) -> EcsService:
+    tags = standard_tags(settings)
+    cluster = template.add_resource(ecs.Cluster(
+        "Cluster",
+        ClusterName=names.cluster,
+        ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enabled")],
+        Tags=tags,
+    ))
+    log_group = template.add_resource(logs.LogGroup(
+        "LogGroup",
+        LogGroupName=names.log_group,
+        # Named resources: a retained copy would block re-creating the stack under that name.
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+        # 0 means "never expire": CloudFormation rejects 0, so the property is left out.
+        **({"RetentionInDays": settings.service.log_retention_days}
+           if settings.service.log_retention_days else {}),
+        Tags=tags,
+    ))
+    repository = template.add_resource(ecr.Repository(
+        "Repository",
+        RepositoryName=names.repository,
+        # Immutable tags: a deployed tag always means the same image, so a rollback really
+        # runs the previous image again.
+        ImageTagMutability="IMMUTABLE",
+        # EmptyOnDelete stays false: deleting the stack fails while images exist, rather than
+        # destroying every release.
+        ImageScanningConfiguration=ecr.ImageScanningConfiguration(ScanOnPush=True),
+        LifecyclePolicy=ecr.LifecyclePolicy(
+            LifecyclePolicyText=image_lifecycle_policy(settings.service.keep_images)),
+        Tags=tags,
+    ))
+    execution_role = template.add_resource(iam.Role(
+        "TaskExecutionRole",
+        Description=f"ECS pulls the image and writes the logs of {settings.resource_id}",
+        AssumeRolePolicyDocument=assumed_by(ECS_TASKS),
+        Policies=[iam.Policy(
+            PolicyName="pull-image-and-write-logs",
+            PolicyDocument=pull_image_and_write_logs(GetAtt(repository, "Arn"),
+                                                     GetAtt(log_group, "Arn")))],
+        Tags=tags,
+    ))
+    # The application's own AWS permissions go here; it starts with none.
+    task_role = template.add_resource(iam.Role(
+        "TaskRole",
+        Description=f"The application in the tasks of {settings.resource_id}",
+        AssumeRolePolicyDocument=assumed_by(ECS_TASKS),
+        Tags=tags,
+    ))
+    task_definition = template.add_resource(ecs.TaskDefinition(
+        "TaskDefinition",
+        Family=names.task_family,
+        RequiresCompatibilities=["FARGATE"],
+        NetworkMode="awsvpc",
+        Cpu=str(settings.service.cpu),
+        Memory=str(settings.service.memory),
+        RuntimePlatform=ecs.RuntimePlatform(OperatingSystemFamily="LINUX",
+                                            CpuArchitecture="X86_64"),
+        ExecutionRoleArn=GetAtt(execution_role, "Arn"),
+        TaskRoleArn=GetAtt(task_role, "Arn"),
+        ContainerDefinitions=[container_definition(settings, names, Ref(params.bootstrap_image),
+                                                   Ref(log_group))],
+        Tags=tags,
+    ))
+    service = template.add_resource(ecs.Service(
+        "Service",
+        ServiceName=names.service,
+        Cluster=Ref(cluster),
+        LaunchType="FARGATE",
+        PlatformVersion="LATEST",
+        SchedulingStrategy="REPLICA",
+        DeploymentController=ecs.DeploymentController(Type="CODE_DEPLOY"),
+        # The family name, not Ref(TaskDefinition): a new revision from a stack update then
+        # leaves this property unchanged. CodeDeploy owns the running revision, and ECS refuses
+        # "Unable to update task definition on services with a CODE_DEPLOY deployment
+        # controller" for any update that names one.
+        TaskDefinition=names.task_family,
+        DesiredCount=Ref(params.desired_count),
+        HealthCheckGracePeriodSeconds=settings.service.health_check_grace_seconds,
+        LoadBalancers=[ecs.LoadBalancer(
+            ContainerName=names.container,
+            ContainerPort=settings.service.container_port,
+            TargetGroupArn=Ref(load_balancing.target_groups[BLUE]),
+        )],
+        NetworkConfiguration=ecs.NetworkConfiguration(
+            AwsvpcConfiguration=ecs.AwsvpcConfiguration(
+                Subnets=network.service_subnets,
+                SecurityGroups=[GetAtt(security_groups.service, "GroupId")],
+                AssignPublicIp="ENABLED" if network.assign_public_ip else "DISABLED",
+            )),
+        EnableECSManagedTags=True,
+        PropagateTags="SERVICE",
+        # The family name hides the task definition from CloudFormation's dependency graph,
+        # and a service created before its target groups have listeners fails ("target group
+        # ... does not have an associated load balancer"), so both are explicit.
+        DependsOn=[task_definition.title] + [listener.title for listener
+                                             in load_balancing.forwarding_listeners],
+        Tags=tags,
+    ))
+    return EcsService(cluster, service, task_definition, repository, log_group,
+                      execution_role, task_role)
+
+
+def container_definition(settings: Settings, names: Names, image,
+                         log_group_name) -> ecs.ContainerDefinition:
+    """The one essential container; the delivery pipeline renders its task definition from
+    this same definition with the built image instead of the bootstrap one."""
+    return ecs.ContainerDefinition(
+        Name=names.container,
+        Image=image,
+        Essential=True,
+        PortMappings=[ecs.PortMapping(ContainerPort=settings.service.container_port,
+                                      Protocol="tcp")],
+        **({"EntryPoint": list(settings.service.entry_point)}
+           if settings.service.entry_point else {}),
+        LogConfiguration=ecs.LogConfiguration(LogDriver="awslogs", Options={
+            "awslogs-group": log_group_name,
+            "awslogs-region": Ref("AWS::Region"),
+            "awslogs-stream-prefix": names.container,
+        }),
+    )
+
+
+def image_lifecycle_policy(keep_images: int) -> str:
+    """Expire untagged layers after a week and all but the newest `keep_images` images."""
+    rules = [
+        {"rulePriority": 1, "description": "Untagged images after 7 days",
+         "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
+                       "countUnit": "days", "countNumber": 7},
+         "action": {"type": "expire"}},
+        {"rulePriority": 2, "description": f"Keep the newest {keep_images} images",
+         "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
+                       "countNumber": keep_images},
+         "action": {"type": "expire"}},
+    ]
+    return json.dumps({"rules": rules}, sort_keys=True, separators=(",", ":"))
