@@ -8,6 +8,9 @@ from awacs.helpers.trust import make_simple_assume_policy
 # Service principals are spelled the same in every partition.
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 CODEDEPLOY = "codedeploy.amazonaws.com"
+CODEBUILD = "codebuild.amazonaws.com"
+CODEPIPELINE = "codepipeline.amazonaws.com"
+EVENTS = "events.amazonaws.com"
 
 
 def assumed_by(service_principal: str) -> Policy:

@@ -54,6 +54,18 @@ class Names:
     def deployment_group(self) -> str:
         return self.resource_id
 
+    @property
+    def build_project(self) -> str:
+        return self.resource_id
+
+    @property
+    def build_log_group(self) -> str:
+        return f"/aws/codebuild/{self.resource_id}"
+
+    @property
+    def pipeline(self) -> str:
+        return self.resource_id
+
     def target_group(self, colour: str) -> str:
         return f"{self.resource_id}-{colour}"
 
@@ -85,6 +97,9 @@ class Names:
             "load_balancer_security_group": (self.load_balancer_security_group, 255),
             "service_security_group": (self.service_security_group, 255),
             "deployment_config": (self.deployment_config("linear", 99, 2880), 100),
+            "build_project": (self.build_project, 150),
+            "build_log_group": (self.build_log_group, 512),
+            "pipeline": (self.pipeline, 100),
         }
         for colour in COLOURS:
             names[f"target_group_{colour}"] = (self.target_group(colour), 32)

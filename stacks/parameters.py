@@ -32,6 +32,54 @@ class Parameters:
     vpc_id: Parameter | None
     load_balancer_subnets: Parameter | None
     service_subnets: Parameter | None
+    # Where the pipeline's source comes from, by pipeline.source: logical name -> parameter.
+    source: dict[str, Parameter]
+
+
+def _source_parameters(settings: Settings) -> list[Parameter]:
+    branch = Parameter(
+        "BranchName", Type="String", Default=settings.pipeline.branch, MinLength=1,
+        MaxLength=255, AllowedPattern=r"^[A-Za-z0-9._/-]+$",
+        ConstraintDescription="must be a branch name such as main or release/1.x",
+        Description="Branch whose pushes are built and deployed.")
+    if settings.pipeline.source == "connection":
+        return [
+            Parameter(
+                "ConnectionArn", Type="String", MinLength=1, MaxLength=256,
+                AllowedPattern=(r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):"
+                                r"[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]{36}$"),
+                ConstraintDescription="must be the ARN of a CodeConnections connection",
+                Description="An AVAILABLE connection to GitHub, GitHub Enterprise, GitLab or "
+                            "Bitbucket (create it first and approve it in the console)."),
+            Parameter(
+                "RepositoryId", Type="String", MinLength=3, MaxLength=256,
+                AllowedPattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$",
+                ConstraintDescription="must be owner/name (GitLab: group/subgroup/name)",
+                Description="The application repository, as owner/name."),
+            branch,
+        ]
+    if settings.pipeline.source == "codecommit":
+        return [
+            Parameter(
+                "RepositoryName", Type="String", MinLength=1, MaxLength=100,
+                AllowedPattern=r"^[A-Za-z0-9_.-]+$",
+                ConstraintDescription="must be a CodeCommit repository name",
+                Description="The CodeCommit repository of the application."),
+            branch,
+        ]
+    return [
+        Parameter(
+            "SourceBucket", Type="String", MinLength=3, MaxLength=63,
+            AllowedPattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+            ConstraintDescription="must be an S3 bucket name",
+            Description="Versioned bucket, with EventBridge notifications on, that receives "
+                        "the application as a zip."),
+        Parameter(
+            "SourceObjectKey", Type="String", MinLength=1, MaxLength=1024,
+            AllowedPattern=r"^[A-Za-z0-9!_.*'()/-]+$",
+            ConstraintDescription="must be an S3 object key such as releases/app.zip",
+            Description="Key of the zip; each new version starts the pipeline."),
+    ]
 
 
 def add_parameters(template: Template, settings: Settings) -> Parameters:
@@ -85,7 +133,9 @@ def add_parameters(template: Template, settings: Settings) -> Parameters:
             "ServiceSubnetIds", Type="List<AWS::EC2::Subnet::Id>",
             Description="Subnets of the tasks: private subnets with a NAT route, or public "
                         "subnets with network.assign_public_ip = true."))
+    source = {p.title: template.add_parameter(p) for p in _source_parameters(settings)}
     groups = [
+        ("Pipeline source", list(source.values())),
         ("Service", [bootstrap_image, desired_count]),
         ("HTTPS", [certificate_arn]),
         ("Network", [vpc_id, load_balancer_subnets, service_subnets]),
@@ -95,4 +145,4 @@ def add_parameters(template: Template, settings: Settings) -> Parameters:
         {"Label": {"default": label}, "Parameters": [p.title for p in members if p]}
         for label, members in groups if any(members)]}})
     return Parameters(bootstrap_image, desired_count, certificate_arn, vpc_id,
-                      load_balancer_subnets, service_subnets)
+                      load_balancer_subnets, service_subnets, source)

@@ -121,7 +121,8 @@ class ServiceSettings(Section):
         60, "Seconds ECS ignores failing health checks after a task starts.",
         "integer from 0 to 7200", ge=0, le=7200)
     log_retention_days: int = setting(
-        0, "CloudWatch Logs retention; 0 keeps logs forever, as the reference did.",
+        0, "CloudWatch Logs retention of the service's and the build's logs; 0 keeps them "
+        "forever, as the reference did.",
         "0 or one of " + ", ".join(str(d) for d in LOG_RETENTION_DAYS[1:]))
     keep_images: int = setting(
         50, "Images the ECR lifecycle policy keeps; older ones are expired.",
@@ -230,6 +231,48 @@ class NetworkSettings(Section):
         "true or false; true only with mode existing")
 
 
+# CodeBuild compute types for Linux containers.
+COMPUTE_TYPES = ("BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE",
+                 "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE")
+
+# A relative path inside the application repository (".." segments are refused separately).
+REPO_PATH_PATTERN = r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$"
+
+
+class PipelineSettings(Section):
+    source: Literal["connection", "codecommit", "s3"] = setting(
+        "connection", "Where pushes come from: a CodeConnections connection (GitHub, GitHub "
+        "Enterprise, GitLab, Bitbucket), a CodeCommit repository, or a zip object in S3.",
+        "connection, codecommit or s3")
+    branch: str = setting(
+        "main", "Default of the BranchName parameter (connection and codecommit sources).",
+        "a git branch name", pattern=r"^[A-Za-z0-9._/-]+$", max_length=255)
+    buildspec: str = setting(
+        "inline", "inline: the generated buildspec lives in the CodeBuild project, so the "
+        "application repository needs no deployment files; or a path in the repository of a "
+        "copy of it (`ecs-bluegreen artifacts` writes one).",
+        'inline, or a relative path such as "buildspec.yml"', pattern=REPO_PATH_PATTERN,
+        max_length=255)
+    dockerfile: str = setting(
+        "Dockerfile", "Dockerfile path in the repository.", "a relative path",
+        pattern=REPO_PATH_PATTERN, max_length=255)
+    build_context: str = setting(
+        ".", "Docker build context directory in the repository.", "a relative path",
+        pattern=REPO_PATH_PATTERN, max_length=255)
+    compute_type: str = setting(
+        "BUILD_GENERAL1_SMALL", "CodeBuild compute type.", ", ".join(COMPUTE_TYPES))
+    build_image: str = setting(
+        "aws/codebuild/standard:7.0", "CodeBuild image (a curated image with Docker).",
+        "an aws/codebuild/... image name",
+        pattern=r"^aws/codebuild/[a-z0-9._-]+:[0-9.]+$", max_length=255)
+    build_timeout_minutes: int = setting(
+        30, "Minutes before a build is stopped.", "integer from 5 to 480", ge=5, le=480)
+    artifact_retention_days: int = setting(
+        30, "Days pipeline artifacts are kept (build logs follow service.log_retention_days).",
+        "integer from 1 to 3650",
+        ge=1, le=3650)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -239,6 +282,7 @@ class Settings(BaseModel):
     deployment: DeploymentSettings = DeploymentSettings()
     scaling: ScalingSettings = ScalingSettings()
     network: NetworkSettings = NetworkSettings()
+    pipeline: PipelineSettings = PipelineSettings()
 
     @property
     def resource_id(self) -> str:
@@ -380,6 +424,16 @@ def _relation_problems(s: Settings) -> list[Problem]:
     check(sc.min <= sc.max, "scaling.max", sc.max, f"must be at least scaling.min ({sc.min})")
     check(sc.min <= svc.desired_count <= sc.max, "service.desired_count", svc.desired_count,
           f"must be from scaling.min ({sc.min}) to scaling.max ({sc.max})")
+
+    for key in ("buildspec", "dockerfile", "build_context"):
+        path = getattr(s.pipeline, key)
+        check(".." not in path.split("/"), f"pipeline.{key}", path,
+              "must stay inside the repository (no .. segments)")
+    check(s.pipeline.compute_type in COMPUTE_TYPES, "pipeline.compute_type",
+          s.pipeline.compute_type,
+          "not a CodeBuild compute type; allowed: " + ", ".join(COMPUTE_TYPES))
+    check(s.pipeline.source != "s3" or "branch" not in s.pipeline.model_fields_set,
+          "pipeline.branch", s.pipeline.branch, 'not used with pipeline.source "s3"')
 
     if net.mode == "create":
         _check_vpc_cidr(net.vpc_cidr, check)
