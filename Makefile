@@ -6,7 +6,7 @@ CONFIG ?=
 OUTPUT ?= build
 CONFIG_FLAG := $(if $(CONFIG),--config $(CONFIG),)
 
-.PHONY: template test lint bench snapshots readme clean
+.PHONY: template artifacts test lint bench snapshots readme clean
 
 # Installs are recorded in stamp files so that repeated runs skip pip until setup.cfg changes.
 $(BIN)/python:
@@ -50,3 +50,7 @@ clean:
 ## readme: regenerate the settings reference in README.md from the settings model
 readme: $(VENV)/.installed
 	$(BIN)/python tests/readme_settings.py
+
+## artifacts: write the pipeline's buildspec.yml, taskdef.json and appspec.json to build/artifacts
+artifacts: $(VENV)/.installed
+	$(BIN)/ecs-bluegreen artifacts $(CONFIG_FLAG) --output $(OUTPUT)/artifacts

@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .settings import SettingsError, load_settings
-from .template import render_template
+from .settings import Settings, SettingsError, load_settings
+from .template import render_artifacts, render_template
 
 EXIT_BAD_SETTINGS = 2
 TEMPLATE_FILE = "template.yaml"
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_BAD_SETTINGS
-    files = {TEMPLATE_FILE: render_template(settings)}
+    files = RENDERERS[args.command](settings)
     try:
         written = write_files(args.output, files)
     except OSError as exc:
@@ -42,15 +42,31 @@ def _parser() -> argparse.ArgumentParser:
         description="Render a CloudFormation template for blue/green deployment of an ECS "
                     "Fargate service with CodeDeploy.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    validated = ("Settings are validated first; on any problem nothing is written and the exit "
+                 "status is 2.")
     template = commands.add_parser(
         "template", help="write the CloudFormation template",
-        description=f"Write DIR/{TEMPLATE_FILE}. Settings are validated first; on any problem "
-                    "nothing is written and the exit status is 2.")
-    template.add_argument("--config", type=Path, metavar="FILE",
-                          help="settings file (TOML); default: built-in defaults")
-    template.add_argument("--output", type=Path, default=Path("build"), metavar="DIR",
-                          help="output directory (default: build)")
+        description=f"Write DIR/{TEMPLATE_FILE}. {validated}")
+    artifacts = commands.add_parser(
+        "artifacts", help="write the pipeline's buildspec, taskdef.json and AppSpec to inspect",
+        description="Write DIR/buildspec.yml, DIR/taskdef.json and DIR/appspec.json as the "
+                    "pipeline uses them. In taskdef.json, ${...} are filled in by "
+                    "CloudFormation (role ARNs, log group, region) and <IMAGE1_NAME> by the "
+                    "deploy action (the image the build pushed). Commit buildspec.yml to the "
+                    f"application repository when pipeline.buildspec names a path. {validated}")
+    for command, default in ((template, "build"), (artifacts, "build/artifacts")):
+        command.add_argument("--config", type=Path, metavar="FILE",
+                             help="settings file (TOML); default: built-in defaults")
+        command.add_argument("--output", type=Path, default=Path(default), metavar="DIR",
+                             help=f"output directory (default: {default})")
     return parser
+
+
+def _template_files(settings: Settings) -> dict[str, str]:
+    return {TEMPLATE_FILE: render_template(settings)}
+
+
+RENDERERS = {"template": _template_files, "artifacts": render_artifacts}
 
 
 def write_files(directory: Path, files: dict[str, str]) -> list[Path]:

@@ -38,6 +38,13 @@ class Deployment:
     config_name: object  # a predefined name, or Ref to our custom config
     role: iam.Role
 
+    @property
+    def config_name_in_sub(self) -> str:
+        """The config name as Fn::Sub text: literal, or the custom config's ${LogicalId}."""
+        if isinstance(self.config_name, str):
+            return self.config_name
+        return f"${{{self.config_name.data['Ref']}}}"
+
 
 def build_deployment(template: Template, settings: Settings, names: Names,
                      load_balancing: LoadBalancing, ecs_service: EcsService) -> Deployment:

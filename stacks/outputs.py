@@ -7,12 +7,13 @@ from troposphere import GetAtt, Output, Ref, Sub, Template
 from .deployment import Deployment
 from .load_balancer import LoadBalancing
 from .naming import COLOURS
+from .pipeline import Pipeline
 from .service import EcsService
 from .settings import Settings
 
 
 def build_outputs(template: Template, settings: Settings, load_balancing: LoadBalancing,
-                  ecs_service: EcsService, deployment: Deployment) -> None:
+                  ecs_service: EcsService, deployment: Deployment, pipeline: Pipeline) -> None:
     lb = load_balancing.load_balancer.title
     dns = GetAtt(lb, "DNSName")
     scheme = "https" if settings.listeners.https else "http"
@@ -36,6 +37,14 @@ def build_outputs(template: Template, settings: Settings, load_balancing: LoadBa
          GetAtt(load_balancing.target_groups[colour], "TargetGroupName"),
          f"The {colour} target group")
         for colour in COLOURS
+    ]
+    outputs += [
+        ("PipelineName", Ref(pipeline.pipeline), "CodePipeline that builds and deploys"),
+        ("PipelineConsoleUrl",
+         Sub(f"https://${{AWS::Region}}.console.aws.amazon.com/codesuite/codepipeline/pipelines/"
+             f"${{{pipeline.pipeline.title}}}/view?region=${{AWS::Region}}"),
+         "The pipeline in the AWS console"),
+        ("ArtifactBucketName", Ref(pipeline.artifact_bucket), "Pipeline artifact bucket"),
     ]
     for name, value, description in outputs:
         template.add_output(Output(name, Value=value, Description=description))

@@ -1,0 +1,138 @@
+"""The files that travel through the pipeline: buildspec, taskdef.json, AppSpec.
+
+taskdef.json is rendered from the stack's own TaskDefinition resource (the same object), turned
+into the RegisterTaskDefinition API shape, with the image replaced by the `<IMAGE1_NAME>`
+placeholder that the CodeDeployToECS action fills with the image the build pushed. Values only
+known at deploy time (role ARNs, log group, region) stay CloudFormation `${...}` variables: the
+template wraps the JSON in Fn::Sub and hands it to CodeBuild as an environment variable, so the
+application repository needs no deployment files (the reference design's idea).
+"""
+
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from textwrap import indent
+from typing import Any, Iterable
+
+from troposphere import ecs
+
+from .naming import Names
+from .settings import Settings
+
+IMAGE_DETAIL_FILE = "imageDetail.json"
+TASKDEF_FILE = "taskdef.json"
+APPSPEC_FILE = "appspec.json"
+BUILD_OUTPUT_FILES = (IMAGE_DETAIL_FILE, TASKDEF_FILE, APPSPEC_FILE)
+
+# The deploy action's Image1ContainerName holds the placeholder text without brackets.
+IMAGE_PLACEHOLDER_NAME = "IMAGE1_NAME"
+IMAGE_PLACEHOLDER = f"<{IMAGE_PLACEHOLDER_NAME}>"
+TASK_DEFINITION_PLACEHOLDER = "<TASK_DEFINITION>"
+
+# CloudFormation properties whose values are maps with data keys, not property names.
+_MAP_PROPERTIES = {"Options", "DockerLabels", "SecretOptions"}
+
+# The order CodeDeploy runs lifecycle hooks in (for the Hooks section of the AppSpec).
+HOOK_EVENTS = ("BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic",
+               "AfterAllowTraffic")
+
+
+def build_script() -> str:
+    """The build step (stacks/build.sh), as shipped with the package."""
+    return files("stacks").joinpath("build.sh").read_text(encoding="utf-8")
+
+
+def buildspec() -> str:
+    """The buildspec: one build phase that runs build.sh in its own bash, and the artifacts.
+
+    A quoted heredoc passes the script unchanged, and its own bash keeps `set -e` out of
+    CodeBuild's shell. ABORT stops the build at the first failure.
+    """
+    script = indent(build_script(), " " * 8, lambda line: True).rstrip("\n")
+    artifacts = "\n".join(f"    - {name}" for name in BUILD_OUTPUT_FILES)
+    return (
+        "version: 0.2\n"
+        "phases:\n"
+        "  build:\n"
+        "    on-failure: ABORT\n"
+        "    commands:\n"
+        "      - |\n"
+        "        bash <<'BUILD'\n"
+        f"{script}\n"
+        "        BUILD\n"
+        "artifacts:\n"
+        "  files:\n"
+        f"{artifacts}\n"
+    )
+
+
+def taskdef_document(task_definition: ecs.TaskDefinition) -> dict:
+    """The stack's task definition in RegisterTaskDefinition shape, image as placeholder.
+
+    Intrinsics become `${...}` Fn::Sub variables: Ref X -> ${X}, GetAtt X.Y -> ${X.Y}.
+    """
+    properties = task_definition.to_dict()["Properties"]
+    document = _api_shape(properties)
+    for container in document["containerDefinitions"]:
+        container["image"] = IMAGE_PLACEHOLDER
+    return document
+
+
+def appspec_document(settings: Settings, names: Names,
+                     hooks: Iterable[tuple[str, Any]] = ()) -> dict:
+    """AppSpec 0.0 for an ECS blue/green deployment through CodeDeployToECS.
+
+    `hooks` is (event, Lambda function name) pairs; the Hooks section appears only with some.
+    """
+    spec: dict[str, Any] = {
+        "version": 0.0,
+        "Resources": [{"TargetService": {
+            "Type": "AWS::ECS::Service",
+            "Properties": {
+                "TaskDefinition": TASK_DEFINITION_PLACEHOLDER,
+                "LoadBalancerInfo": {"ContainerName": names.container,
+                                     "ContainerPort": settings.service.container_port},
+            },
+        }}],
+    }
+    hooks = sorted(hooks, key=lambda hook: HOOK_EVENTS.index(hook[0]))
+    if hooks:
+        spec["Hooks"] = [{event: _sub_value(function)} for event, function in hooks]
+    return spec
+
+
+def sub_json(document: dict) -> str:
+    """Compact JSON for an Fn::Sub template (deterministic: keys keep the model's order)."""
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _api_shape(value: Any, keep_keys: bool = False) -> Any:
+    """CloudFormation property names -> API member names (PascalCase -> camelCase)."""
+    if isinstance(value, dict):
+        if _is_intrinsic(value):
+            return _sub_value(value)
+        return {(key if keep_keys else key[0].lower() + key[1:]):
+                _api_shape(item, keep_keys=key in _MAP_PROPERTIES)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_api_shape(item) for item in value]
+    return _sub_value(value)
+
+
+def _is_intrinsic(value: dict) -> bool:
+    return len(value) == 1 and next(iter(value)) in ("Ref", "Fn::GetAtt")
+
+
+def _sub_value(value: Any) -> Any:
+    """A leaf as Fn::Sub text: intrinsics become variables, literal "${" is escaped."""
+    if hasattr(value, "to_dict"):
+        value = value.to_dict()
+    if isinstance(value, dict) and "Ref" in value:
+        return f"${{{value['Ref']}}}"
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        logical_id, attribute = value["Fn::GetAtt"]
+        return f"${{{logical_id}.{attribute}}}"
+    if isinstance(value, str):
+        return value.replace("${", "${!")
+    return value

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The build step of the delivery pipeline. CodeBuild runs it (embedded in the buildspec) with:
+#   CODEBUILD_RESOLVED_SOURCE_VERSION  the commit id (S3 source: the object's version id)
+#   AWS_DEFAULT_REGION                 set by CodeBuild
+#   REPOSITORY_URI, DOCKERFILE, BUILD_CONTEXT, TASKDEF_JSON, APPSPEC_JSON  set on the project
+# and writes the three files the CodeDeployToECS action reads.
+set -euo pipefail
+
+revision="${CODEBUILD_RESOLVED_SOURCE_VERSION:?CodeBuild resolved no source revision}"
+# The tag is the shortened commit id, never a mutable tag such as latest: the repository's
+# tags are immutable, so a tag names one image forever and a rollback restores exactly it.
+# Docker tags allow [A-Za-z0-9_.-]; S3 version ids may hold other characters.
+image_tag="$(printf '%s' "$revision" | tr -c 'A-Za-z0-9_.-' '_' | cut -c1-12)"
+image_uri="${REPOSITORY_URI}:${image_tag}"
+registry="${REPOSITORY_URI%%/*}"
+repository="${REPOSITORY_URI#*/}"
+
+if aws ecr describe-images --repository-name "$repository" \
+    --image-ids "imageTag=${image_tag}" >/dev/null 2>&1; then
+  # A re-run for the same commit: the image exists and cannot be pushed again.
+  echo "Image ${image_uri} exists already; deploying it again."
+else
+  aws ecr get-login-password --region "$AWS_DEFAULT_REGION" |
+    docker login --username AWS --password-stdin "$registry"
+  docker build --file "$DOCKERFILE" --tag "$image_uri" "$BUILD_CONTEXT"
+  docker push "$image_uri"
+fi
+
+printf '{"ImageURI": "%s"}\n' "$image_uri" > imageDetail.json
+printf '%s\n' "$TASKDEF_JSON" > taskdef.json
+printf '%s\n' "$APPSPEC_JSON" > appspec.json

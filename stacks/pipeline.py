@@ -1,0 +1,305 @@
+"""The delivery pipeline: Source -> Build (CodeBuild) -> Deploy (CodeDeployToECS).
+
+A push to the branch builds an image tagged with its commit id, pushes it to the service's
+repository, and hands imageDetail.json, taskdef.json and the AppSpec to the deploy action, which
+registers the task definition with the new image and starts a blue/green deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import GetAtt, Ref, Sub, Template, codebuild, codepipeline, events, iam, logs, s3
+
+from policies.arn import arn
+from policies.bucket import deny_insecure_transport
+from policies.codebuild import build_and_push_image
+from policies.events import start_pipeline
+from policies.pipeline import (artifact_access, deploy_to_ecs, pipeline_policy, read_codecommit,
+                               read_s3_source, start_build, use_connection)
+from policies.trust import CODEBUILD, CODEPIPELINE, EVENTS, assumed_by
+
+from .artifacts import (APPSPEC_FILE, IMAGE_PLACEHOLDER_NAME, TASKDEF_FILE, appspec_document,
+                        buildspec, sub_json, taskdef_document)
+from .deployment import Deployment
+from .naming import Names
+from .parameters import Parameters
+from .service import EcsService
+from .settings import Settings
+from .tags import standard_tags
+
+SOURCE_OUTPUT, BUILD_OUTPUT = "SourceOutput", "BuildOutput"
+# The source action's variables (CommitId, ...) are published under this namespace.
+SOURCE_NAMESPACE = "SourceVariables"
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    pipeline: codepipeline.Pipeline
+    artifact_bucket: s3.Bucket
+    project: codebuild.Project
+    taskdef: dict  # taskdef.json as handed to the build, ${...} filled by CloudFormation
+    appspec: dict
+
+
+def build_pipeline(template: Template, settings: Settings, names: Names, params: Parameters,
+                   ecs_service: EcsService, deployment: Deployment) -> Pipeline:
+    bucket = _artifact_bucket(template, settings)
+    bucket_arn = GetAtt(bucket, "Arn")
+    objects_arn = Sub(f"${{{bucket.title}.Arn}}/*")
+    taskdef = taskdef_document(ecs_service.task_definition)
+    appspec = appspec_document(settings, names)
+    project = _build_project(template, settings, names, ecs_service, taskdef, appspec,
+                             bucket_arn, objects_arn)
+
+    action, source_statements, change_event = _source(settings, params)
+    role = template.add_resource(iam.Role(
+        "PipelineRole",
+        Description=f"CodePipeline builds and deploys {settings.resource_id}",
+        AssumeRolePolicyDocument=assumed_by(CODEPIPELINE),
+        Policies=[iam.Policy(PolicyName="build-and-deploy", PolicyDocument=pipeline_policy(
+            artifact_access(bucket_arn, objects_arn)
+            + source_statements
+            + [start_build(GetAtt(project, "Arn"))]
+            + deploy_to_ecs(
+                application_arn=arn("codedeploy",
+                                    f"application:{names.codedeploy_application}"),
+                deployment_group_arn=arn(
+                    "codedeploy",
+                    f"deploymentgroup:{names.codedeploy_application}/{names.deployment_group}"),
+                deployment_config_arn=arn(
+                    "codedeploy", f"deploymentconfig:{deployment.config_name_in_sub}"),
+                task_definition_arn=arn("ecs", f"task-definition/{names.task_family}:*"),
+                task_role_arns=[GetAtt(ecs_service.execution_role, "Arn"),
+                                GetAtt(ecs_service.task_role, "Arn")]),
+        ))],
+        Tags=standard_tags(settings),
+    ))
+    pipeline = template.add_resource(codepipeline.Pipeline(
+        "Pipeline",
+        Name=names.pipeline,
+        PipelineType="V2",
+        # A newer push overtakes one still waiting between stages; a running deployment is
+        # never interrupted.
+        ExecutionMode="SUPERSEDED",
+        RoleArn=GetAtt(role, "Arn"),
+        ArtifactStore=codepipeline.ArtifactStore(Type="S3", Location=Ref(bucket)),
+        Stages=[
+            codepipeline.Stages(Name="Source", Actions=[action]),
+            codepipeline.Stages(Name="Build", Actions=[codepipeline.Actions(
+                Name="BuildImage",
+                ActionTypeId=_action_type("Build", "CodeBuild"),
+                Configuration={"ProjectName": Ref(project)},
+                InputArtifacts=[codepipeline.InputArtifacts(Name=SOURCE_OUTPUT)],
+                OutputArtifacts=[codepipeline.OutputArtifacts(Name=BUILD_OUTPUT)],
+                RunOrder=1,
+            )]),
+            codepipeline.Stages(Name="Deploy", Actions=[codepipeline.Actions(
+                Name="BlueGreenDeploy",
+                ActionTypeId=_action_type("Deploy", "CodeDeployToECS"),
+                Configuration={
+                    "ApplicationName": Ref(deployment.application),
+                    "DeploymentGroupName": Ref(deployment.deployment_group),
+                    "TaskDefinitionTemplateArtifact": BUILD_OUTPUT,
+                    "TaskDefinitionTemplatePath": TASKDEF_FILE,
+                    "AppSpecTemplateArtifact": BUILD_OUTPUT,
+                    "AppSpecTemplatePath": APPSPEC_FILE,
+                    "Image1ArtifactName": BUILD_OUTPUT,
+                    "Image1ContainerName": IMAGE_PLACEHOLDER_NAME,
+                },
+                InputArtifacts=[codepipeline.InputArtifacts(Name=BUILD_OUTPUT)],
+                RunOrder=1,
+            )]),
+        ],
+        Tags=standard_tags(settings),
+    ))
+    if change_event is not None:
+        _start_on_change(template, settings, names, pipeline, change_event)
+    return Pipeline(pipeline, bucket, project, taskdef, appspec)
+
+
+def _action_type(category: str, provider: str) -> codepipeline.ActionTypeId:
+    return codepipeline.ActionTypeId(Category=category, Owner="AWS", Provider=provider,
+                                     Version="1")
+
+
+def _source(settings: Settings, params: Parameters):
+    """(source action, pipeline role statements, EventBridge pattern that starts the pipeline
+    or None when the source detects changes itself)."""
+    p = params.source
+    kind = settings.pipeline.source
+    if kind == "connection":
+        provider = "CodeStarSourceConnection"
+        configuration = {
+            "ConnectionArn": Ref(p["ConnectionArn"]),
+            "FullRepositoryId": Ref(p["RepositoryId"]),
+            "BranchName": Ref(p["BranchName"]),
+            "OutputArtifactFormat": "CODE_ZIP",
+            "DetectChanges": "true",
+        }
+        statements = [use_connection(Ref(p["ConnectionArn"]))]
+        change_event = None
+    elif kind == "codecommit":
+        provider = "CodeCommit"
+        repository_arn = arn("codecommit", "${RepositoryName}")
+        configuration = {
+            "RepositoryName": Ref(p["RepositoryName"]),
+            "BranchName": Ref(p["BranchName"]),
+            "PollForSourceChanges": "false",  # the EventBridge rule starts the pipeline
+        }
+        statements = [read_codecommit(repository_arn)]
+        change_event = {
+            "source": ["aws.codecommit"],
+            "detail-type": ["CodeCommit Repository State Change"],
+            "resources": [repository_arn],
+            "detail": {"event": ["referenceCreated", "referenceUpdated"],
+                       "referenceType": ["branch"], "referenceName": [Ref(p["BranchName"])]},
+        }
+    else:
+        provider = "S3"
+        configuration = {
+            "S3Bucket": Ref(p["SourceBucket"]),
+            "S3ObjectKey": Ref(p["SourceObjectKey"]),
+            "PollForSourceChanges": "false",  # the EventBridge rule starts the pipeline
+        }
+        statements = read_s3_source(arn("s3", "${SourceBucket}", regional=False,
+                                        in_account=False),
+                                    arn("s3", "${SourceBucket}/${SourceObjectKey}",
+                                        regional=False, in_account=False))
+        change_event = {
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {"bucket": {"name": [Ref(p["SourceBucket"])]},
+                       "object": {"key": [Ref(p["SourceObjectKey"])]}},
+        }
+    action = codepipeline.Actions(
+        Name="Source",
+        ActionTypeId=_action_type("Source", provider),
+        Configuration=configuration,
+        OutputArtifacts=[codepipeline.OutputArtifacts(Name=SOURCE_OUTPUT)],
+        Namespace=SOURCE_NAMESPACE,
+        RunOrder=1,
+    )
+    return action, statements, change_event
+
+
+def _start_on_change(template: Template, settings: Settings, names: Names,
+                     pipeline: codepipeline.Pipeline, pattern: dict) -> None:
+    pipeline_arn = arn("codepipeline", names.pipeline)
+    role = template.add_resource(iam.Role(
+        "SourceChangeRole",
+        Description=f"EventBridge starts the pipeline of {settings.resource_id}",
+        AssumeRolePolicyDocument=assumed_by(EVENTS),
+        Policies=[iam.Policy(PolicyName="start-pipeline",
+                             PolicyDocument=start_pipeline(pipeline_arn))],
+        Tags=standard_tags(settings),
+    ))
+    template.add_resource(events.Rule(
+        "SourceChangeRule",
+        Description=f"A change to the source of {settings.resource_id} starts its pipeline",
+        EventPattern=pattern,
+        State="ENABLED",
+        Targets=[events.Target(Id="Pipeline", Arn=pipeline_arn, RoleArn=GetAtt(role, "Arn"))],
+        DependsOn=pipeline.title,
+        Tags=standard_tags(settings),
+    ))
+
+
+def _artifact_bucket(template: Template, settings: Settings) -> s3.Bucket:
+    days = settings.pipeline.artifact_retention_days
+    bucket = template.add_resource(s3.Bucket(
+        "ArtifactBucket",
+        # No fixed name: bucket names are global, and CloudFormation's generated one never
+        # collides. Retained on deletion: a non-empty bucket would fail the stack's deletion;
+        # the lifecycle rule empties it over time.
+        DeletionPolicy="Retain",
+        UpdateReplacePolicy="Retain",
+        BucketEncryption=s3.BucketEncryption(ServerSideEncryptionConfiguration=[
+            s3.ServerSideEncryptionRule(
+                ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+                    SSEAlgorithm="AES256"))]),
+        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True,
+            RestrictPublicBuckets=True),
+        OwnershipControls=s3.OwnershipControls(Rules=[
+            s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
+        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
+            Id="ExpireOldArtifacts",
+            Status="Enabled",
+            ExpirationInDays=days,
+            NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=days),
+            AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
+                DaysAfterInitiation=1),
+        )]),
+        Tags=standard_tags(settings),
+    ))
+    template.add_resource(s3.BucketPolicy(
+        "ArtifactBucketPolicy",
+        Bucket=Ref(bucket),
+        PolicyDocument=deny_insecure_transport(GetAtt(bucket, "Arn"),
+                                               Sub(f"${{{bucket.title}.Arn}}/*")),
+    ))
+    return bucket
+
+
+def _build_project(template: Template, settings: Settings, names: Names,
+                   ecs_service: EcsService, taskdef: dict, appspec: dict, bucket_arn,
+                   objects_arn) -> codebuild.Project:
+    tags = standard_tags(settings)
+    log_group = template.add_resource(logs.LogGroup(
+        "BuildLogGroup",
+        LogGroupName=names.build_log_group,
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+        **({"RetentionInDays": settings.service.log_retention_days}
+           if settings.service.log_retention_days else {}),
+        Tags=tags,
+    ))
+    role = template.add_resource(iam.Role(
+        "BuildRole",
+        Description=f"CodeBuild builds and pushes the image of {settings.resource_id}",
+        AssumeRolePolicyDocument=assumed_by(CODEBUILD),
+        Policies=[iam.Policy(PolicyName="build-and-push-image",
+                             PolicyDocument=build_and_push_image(
+                                 GetAtt(ecs_service.repository, "Arn"),
+                                 GetAtt(log_group, "Arn"), bucket_arn, objects_arn))],
+        Tags=tags,
+    ))
+    appspec_text = sub_json(appspec)
+    variables = {
+        "REPOSITORY_URI": GetAtt(ecs_service.repository, "RepositoryUri"),
+        "DOCKERFILE": settings.pipeline.dockerfile,
+        "BUILD_CONTEXT": settings.pipeline.build_context,
+        # Rendered from the stack's own task definition; CloudFormation fills in the role
+        # ARNs, log group and region.
+        "TASKDEF_JSON": Sub(sub_json(taskdef)),
+        "APPSPEC_JSON": Sub(appspec_text) if "${" in appspec_text else appspec_text,
+    }
+    inline = settings.pipeline.buildspec == "inline"
+    return template.add_resource(codebuild.Project(
+        "BuildProject",
+        Name=names.build_project,
+        Description=f"Builds, tags with the commit id and pushes the image of "
+                    f"{settings.resource_id}",
+        ServiceRole=GetAtt(role, "Arn"),
+        Source=codebuild.Source(
+            Type="CODEPIPELINE",
+            BuildSpec=buildspec() if inline else settings.pipeline.buildspec),
+        Artifacts=codebuild.Artifacts(Type="CODEPIPELINE"),
+        Environment=codebuild.Environment(
+            Type="LINUX_CONTAINER",
+            ComputeType=settings.pipeline.compute_type,
+            Image=settings.pipeline.build_image,
+            ImagePullCredentialsType="CODEBUILD",
+            PrivilegedMode=True,  # docker build needs the Docker daemon
+            EnvironmentVariables=[codebuild.EnvironmentVariable(Name=name, Type="PLAINTEXT",
+                                                                Value=value)
+                                  for name, value in variables.items()],
+        ),
+        Cache=codebuild.ProjectCache(Type="LOCAL", Modes=["LOCAL_DOCKER_LAYER_CACHE"]),
+        TimeoutInMinutes=settings.pipeline.build_timeout_minutes,
+        LogsConfig=codebuild.LogsConfig(CloudWatchLogs=codebuild.CloudWatchLogs(
+            Status="ENABLED", GroupName=Ref(log_group))),
+        Tags=tags,
+    ))
