@@ -5,8 +5,9 @@ and Sub of the template, creates the EC2, ELBv2, ECS, ECR, IAM and Logs resource
 test read back the listeners and security groups through the real boto3 API.
 
 What the harness changes, and why (each is a moto limitation, not a template choice):
-- CodeDeploy resources and the outputs that refer to them are removed: moto's CloudFormation
-  cannot create them.
+- CodeDeploy, CodeBuild and CodePipeline resources, everything that refers to them (the
+  pipeline's roles, the source-change rule) and the outputs that name them are removed: moto's
+  CloudFormation cannot create them.
 - The service's DesiredCount becomes a literal: moto hands the Number parameter to ECS as a
   string and fails on arithmetic with it.
 moto returns no stack outputs for this template, so outputs are checked by the property tests.
@@ -21,22 +22,41 @@ import warnings
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
 
 from conftest import load_template
 from variants import rendered, settings_for
 
 REGION = "us-east-1"
-UNSUPPORTED_PREFIXES = ("AWS::CodeDeploy::",)
+CONNECTION = {
+    "ConnectionArn": f"arn:aws:codeconnections:{REGION}:{DEFAULT_ACCOUNT_ID}:connection/"
+                     "0123abcd-0123-4567-89ab-0123456789ab",
+    "RepositoryId": "example/webapp",
+}
+UNSUPPORTED_PREFIXES = ("AWS::CodeDeploy::", "AWS::CodeBuild::", "AWS::CodePipeline::")
+
+
+def _refers_to(value, names: set[str]) -> bool:
+    text = json.dumps(value)
+    return any(f'"{name}"' in text or f'"{name}.' in text or f"${{{name}" in text
+               for name in names)
 
 
 def moto_ready(variant: str) -> dict:
     template = load_template(rendered(variant))
-    dropped = {name for name, resource in template["Resources"].items()
+    resources = template["Resources"]
+    dropped = {name for name, resource in resources.items()
                if resource["Type"].startswith(UNSUPPORTED_PREFIXES)}
+    while True:  # and whatever refers to something dropped, until nothing more goes
+        more = {name for name, resource in resources.items()
+                if name not in dropped and _refers_to(resource, dropped)}
+        if not more:
+            break
+        dropped |= more
     for name in dropped:
-        del template["Resources"][name]
+        del resources[name]
     template["Outputs"] = {key: out for key, out in template["Outputs"].items()
-                           if not any(f'"{name}' in json.dumps(out) for name in dropped)}
+                           if not _refers_to(out, dropped)}
     service = template["Resources"]["Service"]["Properties"]
     service["DesiredCount"] = settings_for(variant).service.desired_count
     return template
@@ -80,7 +100,7 @@ def aws(monkeypatch):
 def test_default_template_deploys_with_https_routes(aws):
     certificate = boto3.client("acm", region_name=REGION).request_certificate(
         DomainName="app.example.com")["CertificateArn"]
-    deploy("default", {"CertificateArn": certificate})
+    deploy("default", {"CertificateArn": certificate, **CONNECTION})
     assert listener_routes() == {
         443: ("HTTPS", "webapp-dev-blue"),
         80: ("HTTP", "redirect"),
@@ -94,7 +114,7 @@ def test_default_template_deploys_with_https_routes(aws):
 
 
 def test_http_only_template_deploys(aws):
-    deploy("http-only", {})
+    deploy("http-only", CONNECTION)
     assert listener_routes() == {80: ("HTTP", "webapp-trial-blue"),
                                  8080: ("HTTP", "webapp-trial-green")}
 
@@ -109,7 +129,7 @@ def test_existing_vpc_template_deploys_and_admits_only_test_cidrs(aws):
         DomainName="app.example.com")["CertificateArn"]
     deploy("existing-vpc", {"CertificateArn": certificate, "VpcId": vpc,
                             "LoadBalancerSubnetIds": ",".join(subnets[:2]),
-                            "ServiceSubnetIds": ",".join(subnets[2:])})
+                            "ServiceSubnetIds": ",".join(subnets[2:]), **CONNECTION})
     (group,) = ec2.describe_security_groups(
         Filters=[{"Name": "group-name", "Values": ["webapp-staging-lb-sg"]}])["SecurityGroups"]
     sources = {(rule["FromPort"], r["CidrIp"]) for rule in group["IpPermissions"]

@@ -18,6 +18,7 @@ from stacks.settings import RESOURCE_ID_MAX, SSL_POLICY_PATTERN
 from variants import VARIANTS, rendered, settings_for
 
 TEMPLATE_BODY_LIMIT = 51_200  # bytes, `aws cloudformation deploy --template-file` without S3
+ACCOUNT = "1" * 12  # a made-up account id for pattern tests
 
 
 def resources(template, type_name):
@@ -172,7 +173,8 @@ def test_https_listeners(template, variant):
         assert "CertificateArn" not in template["Parameters"]
 
 
-@pytest.mark.parametrize("policy", ["ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-TLS-1-1-2017-01",
+@pytest.mark.parametrize("policy", ["ELBSecurityPolicy-2016-08",
+                                    "ELBSecurityPolicy-TLS-1-1-2017-01",
                                     "ELBSecurityPolicy-TLS13-1-0-2021-06",
                                     "ELBSecurityPolicy-FS-2018-06"])
 def test_ssl_policy_pattern_refuses_tls_1_0_and_1_1(policy):
@@ -442,8 +444,8 @@ def test_certificate_pattern_accepts_every_partition_and_nothing_else():
     pattern = load_parameter("default", "CertificateArn")["AllowedPattern"]
     uuid = "0123abcd-0123-4567-89ab-0123456789ab"
     for partition in ("aws", "aws-cn", "aws-us-gov"):
-        assert re.match(pattern, f"arn:{partition}:acm:eu-west-1:123456789012:certificate/{uuid}")
-    for bad in ("", "arn:aws:iam::123456789012:role/x", f"certificate/{uuid}",
+        assert re.match(pattern, f"arn:{partition}:acm:eu-west-1:{ACCOUNT}:certificate/{uuid}")
+    for bad in ("", f"arn:aws:iam::{ACCOUNT}:role/x", f"certificate/{uuid}",
                 f"arn:aws:acm:eu-west-1:12345:certificate/{uuid}"):
         assert not re.match(pattern, bad)
 
@@ -498,7 +500,8 @@ def test_outputs(template, variant):
     settings = settings_for(variant)
     expected = {"ProductionUrl", "TestUrl", "LoadBalancerDnsName", "ClusterName",
                 "ServiceName", "TaskFamily", "RepositoryUri", "CodeDeployApplication",
-                "DeploymentGroup", "BlueTargetGroupName", "GreenTargetGroupName"}
+                "DeploymentGroup", "BlueTargetGroupName", "GreenTargetGroupName",
+                "PipelineName", "PipelineConsoleUrl", "ArtifactBucketName"}
     assert set(template["Outputs"]) == expected
     scheme = "https" if settings.listeners.https else "http"
     assert template["Outputs"]["ProductionUrl"]["Value"] == {

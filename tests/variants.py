@@ -21,6 +21,9 @@ INLINE = {
     "custom-linear": {"deployment": {"traffic": "linear", "percent": 25,
                                      "interval_minutes": 2}},
     "predefined-canary": {"deployment": {"traffic": "canary"}},
+    "repository-buildspec": {"pipeline": {"buildspec": "ci/buildspec.yml",
+                                          "dockerfile": "docker/Dockerfile",
+                                          "build_context": "app"}},
 }
 
 
