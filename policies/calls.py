@@ -1,0 +1,73 @@
+"""The calls AWS services make with our roles, as data: what each role must allow and what it
+must not.
+
+Each role module declares `required_calls(deployed)` (every call its service makes on our
+behalf, with the AWS page that says so) and `near_misses(deployed)` (calls that look alike but
+must be denied). Resources are concrete ARNs in the made-up deployment of `policies.world`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .world import ACCOUNT, PARTITION, REGION
+
+
+@dataclass(frozen=True)
+class Call:
+    action: str
+    resource: str
+    why: str
+    doc: str = ""
+    context: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """Concrete names and ARNs of one deployed stack, for the tables."""
+
+    source: str  # pipeline.source
+    cluster: str
+    service: str
+    task_family: str
+    repository: str
+    log_group: str
+    build_log_group: str
+    artifact_bucket: str
+    build_project: str
+    pipeline: str
+    application: str
+    deployment_group: str
+    deployment_config: str
+    execution_role: str
+    task_role: str
+    connection_arn: str = ""
+    codecommit_repository: str = ""
+    source_bucket: str = ""
+    source_key: str = ""
+
+    def arn(self, service: str, resource: str, *, regional: bool = True,
+            in_account: bool = True) -> str:
+        return (f"arn:{PARTITION}:{service}:{REGION if regional else ''}:"
+                f"{ACCOUNT if in_account else ''}:{resource}")
+
+    def role_arn(self, name: str) -> str:
+        return self.arn("iam", f"role/{name}", regional=False)
+
+    @property
+    def repository_arn(self) -> str:
+        return self.arn("ecr", f"repository/{self.repository}")
+
+    def log_stream_arn(self, group: str, stream: str) -> str:
+        return self.arn("logs", f"log-group:{group}:log-stream:{stream}")
+
+    def object_arn(self, bucket: str, key: str) -> str:
+        return self.arn("s3", f"{bucket}/{key}", regional=False, in_account=False)
+
+    def bucket_arn(self, bucket: str) -> str:
+        return self.arn("s3", bucket, regional=False, in_account=False)
+
+
+# Values that stand for "something else" in near-miss calls.
+OTHER = "unrelated"
+PASSED_TO = "iam:PassedToService"

@@ -1,0 +1,137 @@
+"""A fixed, made-up deployment of a rendered template: one account, one region, physical names.
+
+The permission proof evaluates the template's policies as AWS would see them after deployment,
+so every Ref, Fn::GetAtt and Fn::Sub is resolved here to a concrete value. The account id is
+AWS's documentation example; nothing here names a real resource.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+PARTITION, REGION, ACCOUNT = "aws", "eu-west-1", "111122223333"
+
+# Example values of the stack parameters that policies refer to.
+EXAMPLE_PARAMETERS = {
+    "ConnectionArn": f"arn:{PARTITION}:codeconnections:{REGION}:{ACCOUNT}:connection/"
+                     "0123abcd-0123-4567-89ab-0123456789ab",
+    "RepositoryId": "example/webapp",
+    "RepositoryName": "webapp",
+    "SourceBucket": "example-webapp-source",
+    "SourceObjectKey": "releases/webapp.zip",
+}
+
+# The property that holds a resource's fixed physical name, by type.
+NAME_PROPERTIES = {
+    "AWS::ECR::Repository": "RepositoryName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::CodeBuild::Project": "Name",
+    "AWS::CodePipeline::Pipeline": "Name",
+    "AWS::CodeDeploy::Application": "ApplicationName",
+    "AWS::CodeDeploy::DeploymentGroup": "DeploymentGroupName",
+    "AWS::CodeDeploy::DeploymentConfig": "DeploymentConfigName",
+    "AWS::ECS::Cluster": "ClusterName",
+    "AWS::ECS::Service": "ServiceName",
+    "AWS::Lambda::Function": "FunctionName",
+    "AWS::SNS::Topic": "TopicName",
+}
+
+# Fn::GetAtt Arn of each resource type, from its physical name.
+ARN_FORMATS = {
+    "AWS::IAM::Role": "arn:{p}:iam::{a}:role/{name}",
+    "AWS::ECR::Repository": "arn:{p}:ecr:{r}:{a}:repository/{name}",
+    "AWS::Logs::LogGroup": "arn:{p}:logs:{r}:{a}:log-group:{name}:*",
+    "AWS::S3::Bucket": "arn:{p}:s3:::{name}",
+    "AWS::CodeBuild::Project": "arn:{p}:codebuild:{r}:{a}:project/{name}",
+    "AWS::Lambda::Function": "arn:{p}:lambda:{r}:{a}:function:{name}",
+}
+
+
+@dataclass(frozen=True)
+class World:
+    template: dict
+    stack: str = "stack"
+    parameters: dict[str, str] = field(default_factory=lambda: dict(EXAMPLE_PARAMETERS))
+
+    def physical_name(self, logical_id: str) -> str:
+        resource = self.template["Resources"][logical_id]
+        prop = NAME_PROPERTIES.get(resource["Type"])
+        if prop and prop in resource.get("Properties", {}):
+            return self.resolve(resource["Properties"][prop])
+        # CloudFormation's generated names: stack name, logical id, a random suffix.
+        return f"{self.stack}-{logical_id}-EXAMPLE"[:63].lower() \
+            if resource["Type"] == "AWS::S3::Bucket" else f"{self.stack}-{logical_id}-EXAMPLE"
+
+    def ref(self, name: str) -> str:
+        pseudo = {"AWS::Partition": PARTITION, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+                  "AWS::StackName": self.stack, "AWS::URLSuffix": "amazonaws.com"}
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.template.get("Parameters", {}):
+            parameter = self.template["Parameters"][name]
+            return self.parameters.get(name, parameter.get("Default", f"example-{name}"))
+        return self.physical_name(name)
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        resource_type = self.template["Resources"][logical_id]["Type"]
+        name = self.physical_name(logical_id)
+        if attribute == "Arn" and resource_type in ARN_FORMATS:
+            return ARN_FORMATS[resource_type].format(p=PARTITION, r=REGION, a=ACCOUNT, name=name)
+        if attribute == "RepositoryUri":
+            return f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}"
+        if attribute in ("Name", "TargetGroupName"):
+            return name
+        raise KeyError(f"no example value for {logical_id}.{attribute}")
+
+    def resolve(self, value: Any) -> Any:
+        """The value with every Ref, Fn::GetAtt, Fn::Sub and Fn::Join resolved."""
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (function, argument), = value.items()
+            if function == "Ref":
+                return self.ref(argument)
+            if function == "Fn::GetAtt":
+                logical_id, attribute = (argument.split(".", 1) if isinstance(argument, str)
+                                         else argument)
+                return self.get_att(logical_id, attribute)
+            if function == "Fn::Sub":
+                return self._sub(argument)
+            if function == "Fn::Join":
+                separator, parts = argument
+                return separator.join(self.resolve(parts))
+            if function == "Fn::Split":
+                separator, text = argument
+                return self.resolve(text).split(separator)
+            if function == "Fn::Select":
+                index, items = argument
+                return self.resolve(items)[int(index)]
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub(self, argument: Any) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+
+        def replace(match: re.Match) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                return str(self.resolve(variables[name]))
+            if "." in name and not name.startswith("AWS::"):
+                return self.get_att(*name.split(".", 1))
+            return self.ref(name)
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+def role_documents(world: World, logical_id: str,
+                   managed: dict[str, dict]) -> list[dict]:
+    """The resolved policy documents of one role: inline ones, then managed ones."""
+    properties = world.template["Resources"][logical_id]["Properties"]
+    documents = [world.resolve(p["PolicyDocument"]) for p in properties.get("Policies", [])]
+    for policy_arn in world.resolve(properties.get("ManagedPolicyArns", [])):
+        documents.append(managed[policy_arn.split(":policy", 1)[1]])
+    return documents
