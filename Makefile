@@ -6,7 +6,7 @@ CONFIG ?=
 OUTPUT ?= build
 CONFIG_FLAG := $(if $(CONFIG),--config $(CONFIG),)
 
-.PHONY: template artifacts test lint bench snapshots readme clean
+.PHONY: template artifacts iam test lint bench snapshots readme clean
 
 # Installs are recorded in stamp files so that repeated runs skip pip until setup.cfg changes.
 $(BIN)/python:
@@ -54,3 +54,7 @@ readme: $(VENV)/.installed
 ## artifacts: write the pipeline's buildspec.yml, taskdef.json and appspec.json to build/artifacts
 artifacts: $(VENV)/.installed
 	$(BIN)/ecs-bluegreen artifacts $(CONFIG_FLAG) --output $(OUTPUT)/artifacts
+
+## iam: every role's permissions with the reason each is needed; fails if any is missing or extra
+iam: $(VENV)/.installed
+	$(BIN)/ecs-bluegreen iam $(CONFIG_FLAG) --check

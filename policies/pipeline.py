@@ -14,7 +14,9 @@ from typing import Any
 from awacs import codebuild, codecommit, codeconnections, codedeploy, codestar_connections
 from awacs import ecs, iam, s3
 from awacs.aws import Allow, Condition, PolicyDocument, Statement, StringEquals
+from troposphere import Select, Split, Sub
 
+from .calls import OTHER, PASSED_TO, Call, Deployed
 from .trust import ECS_TASKS
 
 
@@ -35,13 +37,23 @@ def start_build(project_arn: Any) -> Statement:
                      Resource=[project_arn])
 
 
-def use_connection(connection_arn: Any) -> Statement:
-    # Older connections have codestar-connections ARNs, newer ones codeconnections ARNs; the
-    # action's prefix must match the ARN's, so both are granted on the one connection.
-    return Statement(Sid="UseConnection", Effect=Allow,
-                     Action=[codestar_connections.UseConnection,
-                             codeconnections.UseConnection],
-                     Resource=[connection_arn])
+def use_connection(connection_arn: Any) -> list[Statement]:
+    """UseConnection on the one connection, under both of its ARN prefixes.
+
+    Older connections have codestar-connections ARNs, newer ones codeconnections ARNs, and the
+    action's prefix must match the ARN's. The template cannot know which it will be given, so
+    each prefix gets its action on the same connection (region, account and id taken from
+    the parameter).
+    """
+    parts = {name: Select(index, Split(":", connection_arn))
+             for name, index in (("Region", 3), ("Account", 4), ("Resource", 5))}
+    return [
+        Statement(Sid=f"UseConnection{n}", Effect=Allow, Action=[action], Resource=[Sub(
+            f"arn:${{AWS::Partition}}:{prefix}:${{Region}}:${{Account}}:${{Resource}}", **parts)])
+        for n, (prefix, action) in enumerate((
+            ("codestar-connections", codestar_connections.UseConnection),
+            ("codeconnections", codeconnections.UseConnection)), start=1)
+    ]
 
 
 def read_codecommit(repository_arn: Any) -> Statement:
@@ -98,3 +110,105 @@ def deploy_to_ecs(application_arn: Any, deployment_group_arn: Any,
 
 def pipeline_policy(statements: list[Statement]) -> PolicyDocument:
     return PolicyDocument(Version="2012-10-17", Statement=statements)
+
+
+ROLE_DOC = "https://docs.aws.amazon.com/codepipeline/latest/userguide/security-iam.html"
+ECS_DEPLOY_DOC = ("https://docs.aws.amazon.com/codepipeline/latest/userguide/"
+                  "action-reference-ECSbluegreen.html")
+CONNECTION_DOC = ("https://docs.aws.amazon.com/codepipeline/latest/userguide/"
+                  "action-reference-CodestarConnectionSource.html")
+CODECOMMIT_DOC = ("https://docs.aws.amazon.com/codepipeline/latest/userguide/"
+                  "action-reference-CodeCommit.html")
+S3_SOURCE_DOC = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3.html"
+CODEBUILD_DOC = ("https://docs.aws.amazon.com/codepipeline/latest/userguide/"
+                 "action-reference-CodeBuild.html")
+TAGGING_DOC = ("https://docs.aws.amazon.com/AmazonECS/latest/developerguide/"
+               "supported-iam-actions-tagging.html")
+
+
+def required_calls(d: Deployed) -> list[Call]:
+    artifact = d.object_arn(d.artifact_bucket, f"{d.pipeline[:20]}/BuildOutpu/def5678")
+    bucket = d.bucket_arn(d.artifact_bucket)
+    group = d.arn("codedeploy", f"deploymentgroup:{d.application}/{d.deployment_group}")
+    application = d.arn("codedeploy", f"application:{d.application}")
+    calls = [Call(a, artifact, "store and read stage artifacts", ROLE_DOC)
+             for a in ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject")]
+    calls += [Call(a, bucket, "use the artifact bucket", ROLE_DOC)
+              for a in ("s3:GetBucketVersioning", "s3:GetBucketLocation", "s3:ListBucket")]
+    calls += [Call(a, d.arn("codebuild", f"project/{d.build_project}"), "run the build",
+                   CODEBUILD_DOC) for a in ("codebuild:StartBuild", "codebuild:BatchGetBuilds")]
+    calls += _source_calls(d)
+    calls += [
+        Call("codedeploy:CreateDeployment", group, "start the blue/green deployment",
+             ECS_DEPLOY_DOC),
+        Call("codedeploy:GetDeployment", group, "follow the deployment", ECS_DEPLOY_DOC),
+        Call("codedeploy:GetApplication", application, "read the application",
+             ECS_DEPLOY_DOC),
+        Call("codedeploy:GetApplicationRevision", application, "read the revision",
+             ECS_DEPLOY_DOC),
+        Call("codedeploy:RegisterApplicationRevision", application, "record the AppSpec",
+             ECS_DEPLOY_DOC),
+        Call("codedeploy:GetDeploymentConfig",
+             d.arn("codedeploy", f"deploymentconfig:{d.deployment_config}"),
+             "read the traffic-shifting config", ECS_DEPLOY_DOC),
+        Call("ecs:RegisterTaskDefinition", "*", "register taskdef.json with the new image",
+             ECS_DEPLOY_DOC),
+        Call("ecs:TagResource", d.arn("ecs", f"task-definition/{d.task_family}:7"),
+             "apply the tags taskdef.json carries", TAGGING_DOC,
+             {"ecs:CreateAction": "RegisterTaskDefinition"}),
+    ]
+    calls += [Call("iam:PassRole", d.role_arn(role), "name the task roles in taskdef.json",
+                   ECS_DEPLOY_DOC, {PASSED_TO: "ecs-tasks.amazonaws.com"})
+              for role in (d.execution_role, d.task_role)]
+    return calls
+
+
+def _source_calls(d: Deployed) -> list[Call]:
+    if d.source == "connection":
+        service = d.connection_arn.split(":")[2]  # codestar-connections or codeconnections
+        return [Call(f"{service}:UseConnection", d.connection_arn,
+                     "fetch the repository through the connection", CONNECTION_DOC)]
+    if d.source == "codecommit":
+        repository = d.arn("codecommit", d.codecommit_repository)
+        return [Call(f"codecommit:{a}", repository, "fetch the branch", CODECOMMIT_DOC)
+                for a in ("GetBranch", "GetCommit", "UploadArchive", "GetUploadArchiveStatus",
+                          "CancelUploadArchive")]
+    source = d.object_arn(d.source_bucket, d.source_key)
+    return [Call("s3:GetObject", source, "read the source zip", S3_SOURCE_DOC),
+            Call("s3:GetObjectVersion", source, "read the source zip", S3_SOURCE_DOC),
+            Call("s3:GetBucketVersioning", d.bucket_arn(d.source_bucket),
+                 "check the source bucket is versioned", S3_SOURCE_DOC)]
+
+
+def near_misses(d: Deployed) -> list[Call]:
+    family = d.arn("ecs", f"task-definition/{d.task_family}:7")
+    return [
+        Call("iam:PassRole", d.role_arn(d.task_role), "passing a task role to Lambda",
+             context={PASSED_TO: "lambda.amazonaws.com"}),
+        Call("iam:PassRole", d.role_arn(OTHER), "passing an unrelated role to ECS tasks",
+             context={PASSED_TO: "ecs-tasks.amazonaws.com"}),
+        Call("iam:PassRole", d.role_arn(d.task_role), "passing without naming the service"),
+        Call("codedeploy:CreateDeployment",
+             d.arn("codedeploy", f"deploymentgroup:{d.application}/{OTHER}"),
+             "deploying another deployment group"),
+        Call("s3:GetObject", d.object_arn(OTHER, "artifact.zip"), "objects of another bucket"),
+        Call("s3:GetBucketVersioning", d.bucket_arn(OTHER), "another bucket"),
+        Call("ecs:TagResource", family, "tagging outside a registration",
+             context={"ecs:CreateAction": "CreateService"}),
+        Call("ecs:TagResource", family, "tagging without a create action"),
+        Call("ecs:TagResource", d.arn("ecs", f"cluster/{d.cluster}"),
+             "tagging the cluster", context={"ecs:CreateAction": "RegisterTaskDefinition"}),
+        Call("codebuild:StartBuild", d.arn("codebuild", f"project/{OTHER}"),
+             "starting another project"),
+    ]
+
+
+def accepted_breadth(d: Deployed) -> dict[str, str]:
+    """Grants no call needs in this deployment, and why they stay."""
+    if d.source != "connection":
+        return {}
+    used = d.connection_arn.split(":")[2]
+    unused = "codeconnections" if used == "codestar-connections" else "codestar-connections"
+    return {f"{unused}:UseConnection": (
+        "connection ARNs come with either prefix and the template cannot know which; this "
+        f"grant names the same connection under the {unused} prefix")}

@@ -11,6 +11,8 @@ from typing import Any
 from awacs import ecr, logs
 from awacs.aws import Allow, PolicyDocument, Statement
 
+from .calls import OTHER, Call, Deployed
+
 
 def pull_image_and_write_logs(repository_arn: Any, log_group_arn: Any) -> PolicyDocument:
     """Pull the service's image from its ECR repository and write its awslogs stream.
@@ -43,3 +45,33 @@ def pull_image_and_write_logs(repository_arn: Any, log_group_arn: Any) -> Policy
             ),
         ],
     )
+
+
+ROLE_DOC = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html"
+AWSLOGS_DOC = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html"
+
+
+def required_calls(d: Deployed) -> list[Call]:
+    stream = d.log_stream_arn(d.log_group, f"{d.task_family}/{d.task_family}/0123abcd")
+    pull = [Call(action, d.repository_arn, "pull the service image from its repository",
+                 ROLE_DOC)
+            for action in ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer",
+                           "ecr:BatchGetImage")]
+    return [
+        Call("ecr:GetAuthorizationToken", "*", "log in to ECR before pulling", ROLE_DOC),
+        *pull,
+        Call("logs:CreateLogStream", stream, "start the container's awslogs stream",
+             AWSLOGS_DOC),
+        Call("logs:PutLogEvents", stream, "ship the container's output", AWSLOGS_DOC),
+    ]
+
+
+def near_misses(d: Deployed) -> list[Call]:
+    other_repository = d.arn("ecr", f"repository/{OTHER}")
+    return [
+        Call("ecr:BatchGetImage", other_repository, "another repository's images"),
+        Call("ecr:PutImage", d.repository_arn, "pushing is the build's job, not the task's"),
+        Call("logs:PutLogEvents", d.log_stream_arn(OTHER, "stream"), "another log group"),
+        Call("logs:DeleteLogGroup", d.arn("logs", f"log-group:{d.log_group}"),
+             "deleting its own logs"),
+    ]

@@ -137,7 +137,7 @@ def _source(settings: Settings, params: Parameters):
             "OutputArtifactFormat": "CODE_ZIP",
             "DetectChanges": "true",
         }
-        statements = [use_connection(Ref(p["ConnectionArn"]))]
+        statements = use_connection(Ref(p["ConnectionArn"]))
         change_event = None
     elif kind == "codecommit":
         provider = "CodeCommit"

@@ -461,8 +461,16 @@ def test_source_permissions_match_the_source(template, variant):
     kind = settings_for(variant).pipeline.source
     role = grants(template, "PipelineRole")
     if kind == "connection":
-        for action in ("codestar-connections:UseConnection", "codeconnections:UseConnection"):
-            assert role[action]["Resource"] == [{"Ref": "ConnectionArn"}]
+        # The one connection, under each ARN prefix: its region, account and id come from
+        # the ConnectionArn parameter.
+        for prefix in ("codestar-connections", "codeconnections"):
+            (resource,) = role[f"{prefix}:UseConnection"]["Resource"]
+            text, variables = resource["Fn::Sub"]
+            assert text == ("arn:${AWS::Partition}:" + prefix
+                            + ":${Region}:${Account}:${Resource}")
+            assert variables == {
+                name: {"Fn::Select": [index, {"Fn::Split": [":", {"Ref": "ConnectionArn"}]}]}
+                for name, index in (("Region", 3), ("Account", 4), ("Resource", 5))}
     elif kind == "codecommit":
         assert role["codecommit:GetBranch"]["Resource"] == [{"Fn::Sub": (
             "arn:${AWS::Partition}:codecommit:${AWS::Region}:${AWS::AccountId}:"
