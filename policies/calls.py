@@ -45,6 +45,10 @@ class Deployed:
     codecommit_repository: str = ""
     source_bucket: str = ""
     source_key: str = ""
+    hook_log_group: str = ""
+    hook_function: str = ""
+    alarms: tuple[str, ...] = ()
+    topic: str = ""
 
     def arn(self, service: str, resource: str, *, regional: bool = True,
             in_account: bool = True) -> str:

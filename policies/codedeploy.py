@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from awacs import awslambda as awacs_lambda
+from awacs import sns
+from awacs.aws import Deny, PolicyDocument, Statement
 from troposphere import Sub
 
 from .arn import aws_managed_policy
-from .calls import PASSED_TO, Call, Deployed
+from .calls import OTHER, PASSED_TO, Call, Deployed
 
 
 def ecs_blue_green_managed_policy() -> Sub:
@@ -20,13 +23,19 @@ def ecs_blue_green_managed_policy() -> Sub:
 
 
 ROLE_DOC = "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/codedeploy_IAM_role.html"
+HOOKS_DOC = ("https://docs.aws.amazon.com/codedeploy/latest/userguide/"
+             "reference-appspec-file-structure-hooks.html")
+ALARMS_DOC = ("https://docs.aws.amazon.com/codedeploy/latest/userguide/"
+              "monitoring-create-alarms.html")
+TRIGGERS_DOC = ("https://docs.aws.amazon.com/codedeploy/latest/userguide/"
+                "monitoring-sns-event-notifications.html")
 
-# What AWSCodeDeployRoleForECS grants beyond what this template's deployments call, and why
-# that breadth is accepted: the policy is AWS-maintained and follows CodeDeploy's own needs.
+# What AWSCodeDeployRoleForECS grants beyond the calls this template's deployments make, and
+# why that breadth is accepted: the policy is AWS-maintained and follows CodeDeploy's needs.
 MANAGED_BREADTH = {
-    "lambda:InvokeFunction": "managed policy: lifecycle hooks in the AppSpec (none yet)",
-    "cloudwatch:DescribeAlarms": "managed policy: alarm-based rollback (no alarms yet)",
-    "sns:Publish": "managed policy: deployment-group triggers (none configured)",
+    "lambda:InvokeFunction": "managed policy; no hook configured, and OnlyOurHooks denies it",
+    "cloudwatch:DescribeAlarms": "managed policy, read-only; no alarms configured",
+    "sns:Publish": "managed policy; no notifications configured, and OnlyOurTopic denies it",
     "s3:GetObject": "managed policy: AppSpec revisions in S3 (CodeDeployToECS passes it inline)",
     "s3:GetObjectVersion": "managed policy: AppSpec revisions in S3 (not used here)",
 }
@@ -57,11 +66,24 @@ def required_calls(d: Deployed) -> list[Call]:
                    "hand the task roles to the replacement task set", ROLE_DOC,
                    {PASSED_TO: "ecs-tasks.amazonaws.com"})
               for role in (d.execution_role, d.task_role)]
+    if d.hook_function:
+        calls.append(Call("lambda:InvokeFunction",
+                          d.arn("lambda", f"function:{d.hook_function}"),
+                          "run the test-traffic hook named in the AppSpec", HOOKS_DOC))
+    calls += [Call("cloudwatch:DescribeAlarms", d.arn("cloudwatch", f"alarm:{alarm}"),
+                   "watch the rollback alarms during the deployment", ALARMS_DOC)
+              for alarm in d.alarms]
+    if d.topic:
+        calls.append(Call("sns:Publish", d.arn("sns", d.topic),
+                          "tell the deployment topic about the deployment", TRIGGERS_DOC))
     return calls
 
 
 def near_misses(d: Deployed) -> list[Call]:
     return [
+        Call("lambda:InvokeFunction", d.arn("lambda", f"function:{OTHER}"),
+             "invoking a function that is not our hook"),
+        Call("sns:Publish", d.arn("sns", OTHER), "publishing to another topic"),
         Call("iam:PassRole", d.role_arn(d.task_role), "passing a role to Lambda",
              context={PASSED_TO: "lambda.amazonaws.com"}),
         Call("iam:PassRole", d.role_arn(d.task_role), "passing without naming the service"),
@@ -74,4 +96,22 @@ def near_misses(d: Deployed) -> list[Call]:
 
 
 def accepted_breadth(d: Deployed) -> dict[str, str]:
-    return dict(MANAGED_BREADTH)
+    required = {call.action for call in required_calls(d)}
+    return {action: why for action, why in MANAGED_BREADTH.items() if action not in required}
+
+
+def only_our_hooks_and_topic(hook_arns: list, topic_arns: list) -> PolicyDocument:
+    """Explicit denies that narrow the managed policy's Lambda and SNS grants to ours.
+
+    An explicit deny beats the managed policy's allow on "*"; with no hook (or topic) at all,
+    the action is denied everywhere.
+    """
+    statements = []
+    for sid, action, allowed in (("OnlyOurHooks", awacs_lambda.InvokeFunction, hook_arns),
+                                 ("OnlyOurTopic", sns.Publish, topic_arns)):
+        if allowed:
+            statements.append(Statement(Sid=sid, Effect=Deny, Action=[action],
+                                        NotResource=allowed))
+        else:
+            statements.append(Statement(Sid=sid, Effect=Deny, Action=[action], Resource=["*"]))
+    return PolicyDocument(Version="2012-10-17", Statement=statements)

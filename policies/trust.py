@@ -11,6 +11,7 @@ CODEDEPLOY = "codedeploy.amazonaws.com"
 CODEBUILD = "codebuild.amazonaws.com"
 CODEPIPELINE = "codepipeline.amazonaws.com"
 EVENTS = "events.amazonaws.com"
+LAMBDA = "lambda.amazonaws.com"
 
 
 def assumed_by(service_principal: str) -> Policy:

@@ -36,6 +36,7 @@ NAME_PROPERTIES = {
     "AWS::ECS::Service": "ServiceName",
     "AWS::Lambda::Function": "FunctionName",
     "AWS::SNS::Topic": "TopicName",
+    "AWS::CloudWatch::Alarm": "AlarmName",
 }
 
 # Fn::GetAtt Arn of each resource type, from its physical name.
@@ -46,7 +47,10 @@ ARN_FORMATS = {
     "AWS::S3::Bucket": "arn:{p}:s3:::{name}",
     "AWS::CodeBuild::Project": "arn:{p}:codebuild:{r}:{a}:project/{name}",
     "AWS::Lambda::Function": "arn:{p}:lambda:{r}:{a}:function:{name}",
+    "AWS::SNS::Topic": "arn:{p}:sns:{r}:{a}:{name}",
 }
+# Types whose Ref is their ARN rather than their name.
+REF_IS_ARN = {"AWS::SNS::Topic"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ class World:
         if name in self.template.get("Parameters", {}):
             parameter = self.template["Parameters"][name]
             return self.parameters.get(name, parameter.get("Default", f"example-{name}"))
+        if self.template["Resources"][name]["Type"] in REF_IS_ARN:
+            return self.get_att(name, "Arn")
         return self.physical_name(name)
 
     def get_att(self, logical_id: str, attribute: str) -> str:

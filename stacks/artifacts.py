@@ -43,13 +43,20 @@ def build_script() -> str:
     return files("stacks").joinpath("build.sh").read_text(encoding="utf-8")
 
 
+def embedded_build_script() -> str:
+    """build.sh without its comment lines and blank lines: the commands, for the buildspec
+    (the template's size is limited; the comments stay in the file)."""
+    return "".join(line for line in build_script().splitlines(keepends=True)
+                   if line.strip() and not line.lstrip().startswith("#"))
+
+
 def buildspec() -> str:
     """The buildspec: one build phase that runs build.sh in its own bash, and the artifacts.
 
     A quoted heredoc passes the script unchanged, and its own bash keeps `set -e` out of
     CodeBuild's shell. ABORT stops the build at the first failure.
     """
-    script = indent(build_script(), " " * 8, lambda line: True).rstrip("\n")
+    script = indent(embedded_build_script(), " " * 8).rstrip("\n")
     artifacts = "\n".join(f"    - {name}" for name in BUILD_OUTPUT_FILES)
     return (
         "version: 0.2\n"

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import GetAtt, Ref, Template, codedeploy, iam
+from troposphere import GetAtt, Ref, Template, cloudwatch, codedeploy, iam, sns
 
-from policies.codedeploy import ecs_blue_green_managed_policy
+from policies.codedeploy import ecs_blue_green_managed_policy, only_our_hooks_and_topic
 from policies.trust import CODEDEPLOY, assumed_by
 
+from .hooks import Hooks
 from .load_balancer import LoadBalancing
 from .naming import COLOURS, Names
+from .notifications import TRIGGER_EVENTS
 from .service import EcsService
 from .settings import DeploymentSettings, Settings
 from .tags import standard_tags
@@ -26,9 +28,11 @@ PREDEFINED_CONFIGS = {
 ALL_AT_ONCE = "CodeDeployDefault.ECSAllAtOnce"
 ROUTING_TYPES = {"canary": "TimeBasedCanary", "linear": "TimeBasedLinear"}
 
-# DEPLOYMENT_FAILURE rolls back a failed deployment; DEPLOYMENT_STOP_ON_REQUEST rolls back one
-# an operator stops (aws deploy stop-deployment), even after production has moved.
+# DEPLOYMENT_FAILURE rolls back a failed deployment (a hook reporting Failed included);
+# DEPLOYMENT_STOP_ON_REQUEST one an operator stops (aws deploy stop-deployment), even after
+# production has moved; DEPLOYMENT_STOP_ON_ALARM one during which an alarm fires.
 ROLLBACK_EVENTS = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]
+ALARM_ROLLBACK = "DEPLOYMENT_STOP_ON_ALARM"
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,21 @@ class Deployment:
 
 
 def build_deployment(template: Template, settings: Settings, names: Names,
-                     load_balancing: LoadBalancing, ecs_service: EcsService) -> Deployment:
+                     load_balancing: LoadBalancing, ecs_service: EcsService,
+                     alarms: list[cloudwatch.Alarm], hooks: Hooks,
+                     topic: sns.Topic | None) -> Deployment:
     tags = standard_tags(settings)
     role = template.add_resource(iam.Role(
         "CodeDeployRole",
         Description=f"CodeDeploy shifts traffic between the task sets of {settings.resource_id}",
         AssumeRolePolicyDocument=assumed_by(CODEDEPLOY),
         ManagedPolicyArns=[ecs_blue_green_managed_policy()],
+        # The managed policy may invoke any function and publish to any topic; these denies
+        # narrow it to our hook and our topic.
+        Policies=[iam.Policy(PolicyName="only-our-hooks-and-topic",
+                             PolicyDocument=only_our_hooks_and_topic(
+                                 [GetAtt(hooks.function, "Arn")] if hooks.function else [],
+                                 [Ref(topic)] if topic else []))],
         Tags=tags,
     ))
     application = template.add_resource(codedeploy.Application(
@@ -100,7 +112,16 @@ def build_deployment(template: Template, settings: Settings, names: Names,
                 TerminationWaitTimeInMinutes=dep.termination_wait_minutes),
         ),
         AutoRollbackConfiguration=codedeploy.AutoRollbackConfiguration(
-            Enabled=True, Events=list(ROLLBACK_EVENTS)),
+            Enabled=True, Events=ROLLBACK_EVENTS + ([ALARM_ROLLBACK] if alarms else [])),
+        **({"AlarmConfiguration": codedeploy.AlarmConfiguration(
+            Enabled=True,
+            # An alarm CodeDeploy cannot read stops the deployment rather than being ignored.
+            IgnorePollAlarmFailure=False,
+            Alarms=[codedeploy.Alarm(Name=Ref(alarm)) for alarm in alarms])}
+           if alarms else {}),
+        **({"TriggerConfigurations": [codedeploy.TriggerConfig(
+            TriggerName="deployment-events", TriggerTargetArn=Ref(topic),
+            TriggerEvents=TRIGGER_EVENTS)]} if topic else {}),
         Tags=tags,
     ))
     return Deployment(application, group, config_name, role)

@@ -66,6 +66,18 @@ class Names:
     def pipeline(self) -> str:
         return self.resource_id
 
+    def alarm(self, colour: str, kind: str) -> str:
+        return f"{self.resource_id}-{colour}-{kind}"
+
+    @property
+    def test_traffic_hook(self) -> str:
+        # The CodeDeployHook_ prefix is what AWSCodeDeployRoleForECSLimited may invoke.
+        return f"CodeDeployHook_{self.resource_id}-test-traffic"
+
+    @property
+    def notification_topic(self) -> str:
+        return f"{self.resource_id}-deployments"
+
     def target_group(self, colour: str) -> str:
         return f"{self.resource_id}-{colour}"
 
@@ -76,6 +88,10 @@ class Names:
     @property
     def service_security_group(self) -> str:
         return f"{self.resource_id}-ecs-service-sg"
+
+    @property
+    def hook_security_group(self) -> str:
+        return f"{self.resource_id}-hook-sg"
 
     def deployment_config(self, kind: str, percent: int, minutes: int) -> str:
         # The values are part of the name: a named custom config cannot change in place, so a
@@ -96,10 +112,14 @@ class Names:
             "deployment_group": (self.deployment_group, 100),
             "load_balancer_security_group": (self.load_balancer_security_group, 255),
             "service_security_group": (self.service_security_group, 255),
+            "hook_security_group": (self.hook_security_group, 255),
             "deployment_config": (self.deployment_config("linear", 99, 2880), 100),
             "build_project": (self.build_project, 150),
             "build_log_group": (self.build_log_group, 512),
             "pipeline": (self.pipeline, 100),
+            "alarm": (self.alarm("green", "unhealthy"), 255),
+            "test_traffic_hook": (self.test_traffic_hook, 64),
+            "notification_topic": (self.notification_topic, 256),
         }
         for colour in COLOURS:
             names[f"target_group_{colour}"] = (self.target_group(colour), 32)

@@ -26,6 +26,8 @@ class Network:
     load_balancer_subnets: Any
     service_subnets: Any
     assign_public_ip: bool
+    # Public addresses the private subnets reach the internet from (created VPC only).
+    nat_addresses: tuple = ()
 
 
 def build_network(template: Template, settings: Settings, params: Parameters) -> Network:
@@ -90,10 +92,11 @@ def _created_network(template: Template, settings: Settings) -> Network:
     # Tasks in private subnets reach ECR, CloudWatch Logs and their own dependencies through
     # NAT. With one gateway both zones share it; with two each zone keeps its egress when the
     # other zone fails.
-    private_routes = {}
+    private_routes, nat_addresses = {}, []
     for zone in ZONES[:settings.network.nat_gateways]:
         address = template.add_resource(ec2.EIP(
             f"NatAddress{zone}", DependsOn=attachment.title, Domain="vpc", Tags=tags))
+        nat_addresses.append(address)
         gateway = template.add_resource(ec2.NatGateway(
             f"NatGateway{zone}", AllocationId=address.get_att("AllocationId"),
             SubnetId=Ref(subnets["Public"][zone - 1]), Tags=tags))
@@ -111,5 +114,6 @@ def _created_network(template: Template, settings: Settings) -> Network:
     return Network(vpc_id=Ref(vpc),
                    load_balancer_subnets=[Ref(s) for s in subnets["Public"]],
                    service_subnets=[Ref(s) for s in subnets["Private"]],
-                   assign_public_ip=False)
+                   assign_public_ip=False,
+                   nat_addresses=tuple(nat_addresses))
 

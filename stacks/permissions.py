@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from types import ModuleType
 
-from policies import codebuild, codedeploy, events, pipeline, task, task_execution
+from policies import codebuild, codedeploy, events, hook, pipeline, task, task_execution
 from policies.calls import Call, Deployed
 from policies.evaluator import ALLOW, Request, allowing_statements, decide, granted_actions
 from policies.world import World, role_documents
@@ -29,6 +29,7 @@ ROLE_TABLES: dict[str, ModuleType] = {
     "BuildRole": codebuild,
     "PipelineRole": pipeline,
     "SourceChangeRole": events,
+    "TestTrafficHookRole": hook,
 }
 
 
@@ -81,6 +82,10 @@ class RoleProof:
 def deployed(world: World, settings: Settings) -> Deployed:
     """The concrete names of the made-up deployment, for the role tables."""
     parameters = world.template["Parameters"]
+    resources = world.template["Resources"]
+
+    def name_of(logical_id: str) -> str:
+        return world.physical_name(logical_id) if logical_id in resources else ""
 
     def parameter(name: str) -> str:
         return world.ref(name) if name in parameters else ""
@@ -108,6 +113,11 @@ def deployed(world: World, settings: Settings) -> Deployed:
         codecommit_repository=parameter("RepositoryName"),
         source_bucket=parameter("SourceBucket"),
         source_key=parameter("SourceObjectKey"),
+        hook_log_group=name_of("TestTrafficHookLogGroup"),
+        hook_function=name_of("TestTrafficHook"),
+        alarms=tuple(world.physical_name(name) for name, r in resources.items()
+                     if r["Type"] == "AWS::CloudWatch::Alarm"),
+        topic=name_of("DeploymentTopic"),
     )
 
 

@@ -22,6 +22,7 @@ from policies.trust import CODEBUILD, CODEPIPELINE, EVENTS, assumed_by
 from .artifacts import (APPSPEC_FILE, IMAGE_PLACEHOLDER_NAME, TASKDEF_FILE, appspec_document,
                         buildspec, sub_json, taskdef_document)
 from .deployment import Deployment
+from .hooks import Hooks
 from .naming import Names
 from .parameters import Parameters
 from .service import EcsService
@@ -43,12 +44,12 @@ class Pipeline:
 
 
 def build_pipeline(template: Template, settings: Settings, names: Names, params: Parameters,
-                   ecs_service: EcsService, deployment: Deployment) -> Pipeline:
+                   ecs_service: EcsService, deployment: Deployment, hooks: Hooks) -> Pipeline:
     bucket = _artifact_bucket(template, settings)
     bucket_arn = GetAtt(bucket, "Arn")
     objects_arn = Sub(f"${{{bucket.title}.Arn}}/*")
     taskdef = taskdef_document(ecs_service.task_definition)
-    appspec = appspec_document(settings, names)
+    appspec = appspec_document(settings, names, hooks.events)
     project = _build_project(template, settings, names, ecs_service, taskdef, appspec,
                              bucket_arn, objects_arn)
 

@@ -231,6 +231,53 @@ class NetworkSettings(Section):
         "true or false; true only with mode existing")
 
 
+class AlarmSettings(Section):
+    enabled: bool = setting(
+        True, "Roll a deployment back when an alarm of either target group fires (5xx, "
+        "unhealthy hosts, slow responses); false turns alarm rollback off explicitly.",
+        "true or false")
+    target_5xx_count: int = setting(
+        5, "Target 5xx responses per period that fire the 5xx alarm.",
+        "integer from 1 to 100000", ge=1, le=100000)
+    unhealthy_hosts: int = setting(
+        1, "Unhealthy targets (maximum in a period) that fire the unhealthy-host alarm.",
+        "integer from 1 to 1000", ge=1, le=1000)
+    response_time_percentile: Literal["p50", "p90", "p95", "p99"] = setting(
+        "p95", "Percentile of target response time that the latency alarm watches.",
+        "p50, p90, p95 or p99")
+    response_time_seconds: float = setting(
+        1.0, "Response time above which the latency alarm fires.",
+        "number from 0.01 to 60", ge=0.01, le=60)
+    period_seconds: Literal[60, 300] = setting(
+        60, "Length of one alarm evaluation period.", "60 or 300")
+    evaluation_periods: int = setting(
+        2, "Consecutive breaching periods that fire an alarm.", "integer from 1 to 10",
+        ge=1, le=10)
+
+
+class HookSettings(Section):
+    enabled: bool = setting(
+        True, "Validate the replacement tasks through the test listener before production "
+        "moves (a Lambda run by CodeDeploy at AfterAllowTestTraffic).", "true or false")
+    before_allow_traffic: bool = setting(
+        False, "Run the validation again at BeforeAllowTraffic, just before the shift.",
+        "true or false")
+    paths: list[str] = setting(
+        [], "Paths requested on the test listener; empty uses service.health_check_path.",
+        "a list of paths starting with /")
+    requests: int = setting(
+        10, "Requests sent to each path.", "integer from 1 to 100", ge=1, le=100)
+    success_ratio: float = setting(
+        1.0, "Share of requests that must answer 2xx/3xx within the latency budget.",
+        "number from 0.5 to 1", ge=0.5, le=1)
+    latency_budget_ms: int = setting(
+        1000, "A request slower than this counts as failed.", "integer from 10 to 10000",
+        ge=10, le=10000)
+    timeout_seconds: int = setting(
+        60, "Lambda timeout; the hook reports well before it.", "integer from 30 to 300",
+        ge=30, le=300)
+
+
 # CodeBuild compute types for Linux containers.
 COMPUTE_TYPES = ("BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE",
                  "BUILD_GENERAL1_XLARGE", "BUILD_GENERAL1_2XLARGE")
@@ -273,6 +320,12 @@ class PipelineSettings(Section):
         ge=1, le=3650)
 
 
+class NotificationSettings(Section):
+    enabled: bool = setting(
+        False, "An SNS topic told when deployments start, succeed, fail, stop or roll back; "
+        "the NotificationEmail parameter subscribes an address.", "true or false")
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -283,6 +336,9 @@ class Settings(BaseModel):
     scaling: ScalingSettings = ScalingSettings()
     network: NetworkSettings = NetworkSettings()
     pipeline: PipelineSettings = PipelineSettings()
+    alarms: AlarmSettings = AlarmSettings()
+    hooks: HookSettings = HookSettings()
+    notifications: NotificationSettings = NotificationSettings()
 
     @property
     def resource_id(self) -> str:
@@ -429,6 +485,13 @@ def _relation_problems(s: Settings) -> list[Problem]:
         path = getattr(s.pipeline, key)
         check(".." not in path.split("/"), f"pipeline.{key}", path,
               "must stay inside the repository (no .. segments)")
+    for index, path in enumerate(s.hooks.paths):
+        check(path.startswith("/") and " " not in path, f"hooks.paths.{index}", path,
+              "a path starting with / and without spaces")
+    check(not (s.hooks.enabled and net.mode == "existing" and not lst.test_cidrs),
+          "listeners.test_cidrs", lst.test_cidrs,
+          "with hooks.enabled in an existing VPC, list the NAT egress addresses of "
+          "ServiceSubnetIds here: the hook reaches the test listener from them")
     check(s.pipeline.compute_type in COMPUTE_TYPES, "pipeline.compute_type",
           s.pipeline.compute_type,
           "not a CodeBuild compute type; allowed: " + ", ".join(COMPUTE_TYPES))

@@ -1,0 +1,57 @@
+"""The test-traffic hook's role: write its logs, report its verdict, run inside the VPC."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from awacs import codedeploy, ec2, logs
+from awacs.aws import Allow, PolicyDocument, Statement
+
+from .calls import OTHER, Call, Deployed
+
+# Lambda creates the function's network interfaces with the execution role, and checks these
+# permissions on "*" when the function is created.
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
+VPC_ACTIONS = [ec2.CreateNetworkInterface, ec2.DescribeNetworkInterfaces,
+               ec2.DeleteNetworkInterface, ec2.AssignPrivateIpAddresses,
+               ec2.UnassignPrivateIpAddresses]
+
+
+def report_hook_status(log_group_arn: Any) -> PolicyDocument:
+    return PolicyDocument(Version="2012-10-17", Statement=[
+        Statement(Sid="WriteLogs", Effect=Allow,
+                  Action=[logs.CreateLogStream, logs.PutLogEvents], Resource=[log_group_arn]),
+        Statement(Sid="ReportVerdict", Effect=Allow,
+                  Action=[codedeploy.PutLifecycleEventHookExecutionStatus],
+                  # This action has no resource-level scoping: it must be "*".
+                  Resource=["*"]),
+        Statement(Sid="RunInVpc", Effect=Allow, Action=VPC_ACTIONS, Resource=["*"]),
+    ])
+
+
+HOOK_DOC = ("https://docs.aws.amazon.com/codedeploy/latest/userguide/"
+            "reference-appspec-file-structure-hooks.html")
+VPC_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html"
+LOGS_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html"
+
+
+def required_calls(d: Deployed) -> list[Call]:
+    stream = d.log_stream_arn(d.hook_log_group, "2026/01/01/[$LATEST]0123abcd")
+    return [
+        Call("codedeploy:PutLifecycleEventHookExecutionStatus", "*",
+             "report Succeeded or Failed to CodeDeploy", HOOK_DOC),
+        Call("logs:CreateLogStream", stream, "start the function's log stream", LOGS_DOC),
+        Call("logs:PutLogEvents", stream, "log each verdict", LOGS_DOC),
+    ] + [Call(action.JSONrepr(), "*", "attach the function to the VPC", VPC_DOC)
+         for action in VPC_ACTIONS]
+
+
+def near_misses(d: Deployed) -> list[Call]:
+    group = d.arn("codedeploy", f"deploymentgroup:{d.application}/{d.deployment_group}")
+    return [
+        Call("codedeploy:CreateDeployment", group, "starting deployments"),
+        Call("codedeploy:StopDeployment", "*", "stopping deployments"),
+        Call("logs:PutLogEvents", d.log_stream_arn(OTHER, "x"), "another log group"),
+        Call("ec2:AuthorizeSecurityGroupIngress",
+             d.arn("ec2", "security-group/sg-0123456789abcdef0"), "opening ports"),
+    ]

@@ -1,0 +1,59 @@
+"""CloudWatch alarms that roll a deployment back: per target group, since either colour can be
+the new one."""
+
+from __future__ import annotations
+
+from troposphere import GetAtt, Template, cloudwatch
+
+from .load_balancer import LoadBalancing
+from .naming import COLOURS, Names
+from .settings import Settings
+from .tags import standard_tags
+
+
+def build_alarms(template: Template, settings: Settings, names: Names,
+                 load_balancing: LoadBalancing) -> list[cloudwatch.Alarm]:
+    """Three alarms per target group; none when alarms are turned off."""
+    a = settings.alarms
+    if not a.enabled:
+        return []
+    # (name suffix, metric, statistic, threshold, operator, what it means)
+    kinds = [
+        ("5xx", "HTTPCode_Target_5XX_Count", "Sum", a.target_5xx_count,
+         "GreaterThanOrEqualToThreshold", f"at least {a.target_5xx_count} target 5xx"),
+        ("unhealthy", "UnHealthyHostCount", "Maximum", a.unhealthy_hosts,
+         "GreaterThanOrEqualToThreshold", f"at least {a.unhealthy_hosts} unhealthy target(s)"),
+        ("latency", "TargetResponseTime", a.response_time_percentile, a.response_time_seconds,
+         "GreaterThanThreshold",
+         f"{a.response_time_percentile} response time above {a.response_time_seconds} s"),
+    ]
+    alarms = []
+    for colour in COLOURS:
+        group = load_balancing.target_groups[colour]
+        for suffix, metric, statistic, threshold, operator, meaning in kinds:
+            statistic_property = ({"ExtendedStatistic": statistic}
+                                  if statistic.startswith("p") else {"Statistic": statistic})
+            alarms.append(template.add_resource(cloudwatch.Alarm(
+                f"{colour.capitalize()}{suffix.capitalize()}Alarm",
+                AlarmName=names.alarm(colour, suffix),
+                AlarmDescription=(f"{meaning} per {a.period_seconds} s on the {colour} target "
+                                  f"group; rolls back a running deployment"),
+                Namespace="AWS/ApplicationELB",
+                MetricName=metric,
+                Dimensions=[
+                    cloudwatch.MetricDimension(Name="TargetGroup",
+                                               Value=GetAtt(group, "TargetGroupFullName")),
+                    cloudwatch.MetricDimension(
+                        Name="LoadBalancer",
+                        Value=GetAtt(load_balancing.load_balancer, "LoadBalancerFullName")),
+                ],
+                Period=a.period_seconds,
+                EvaluationPeriods=a.evaluation_periods,
+                Threshold=float(threshold),
+                ComparisonOperator=operator,
+                # The idle group has no traffic and no targets: no data is no alarm.
+                TreatMissingData="notBreaching",
+                **statistic_property,
+                Tags=standard_tags(settings),
+            )))
+    return alarms

@@ -1,0 +1,114 @@
+"""The test-traffic hook: a Lambda CodeDeploy runs before production moves.
+
+Reachability: the test listener is not open to the world, so the hook runs inside the VPC in
+the tasks' private subnets. Its requests to the load balancer's public address leave through
+the NAT gateways, so the load balancer admits the test port from exactly the NAT addresses
+(in an existing VPC, listeners.test_cidrs must hold them; settings validation insists).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+
+from troposphere import GetAtt, Ref, Sub, Template, awslambda, ec2, iam, logs
+
+from policies.hook import report_hook_status
+from policies.trust import LAMBDA, assumed_by
+
+from .load_balancer import LoadBalancing
+from .naming import Names
+from .network import Network
+from .security_groups import SecurityGroups
+from .settings import Settings
+from .tags import standard_tags
+
+HOOK_MODULE = "test_traffic_hook.py"
+RUNTIME = "python3.12"
+
+
+@dataclass(frozen=True)
+class Hooks:
+    function: awslambda.Function | None
+    events: tuple[tuple[str, str], ...]  # (AppSpec lifecycle event, function name)
+
+
+def hook_source() -> str:
+    """The handler module, byte for byte as tested."""
+    return files("stacks.lambdas").joinpath(HOOK_MODULE).read_text(encoding="utf-8")
+
+
+def build_hooks(template: Template, settings: Settings, names: Names, network: Network,
+                security_groups: SecurityGroups, load_balancing: LoadBalancing) -> Hooks:
+    hooks = settings.hooks
+    if not hooks.enabled:
+        return Hooks(None, ())
+    tags = standard_tags(settings)
+    test_port = settings.listeners.test_port
+    for index, address in enumerate(network.nat_addresses, start=1):
+        template.add_resource(ec2.SecurityGroupIngress(
+            f"TestListenerIngressFromNat{index}",
+            GroupId=GetAtt(security_groups.load_balancer, "GroupId"),
+            IpProtocol="tcp", FromPort=test_port, ToPort=test_port,
+            CidrIp=Sub(f"${{{address.title}}}/32"),
+            Description="Test-traffic hook, through NAT"))
+    hook_group = template.add_resource(ec2.SecurityGroup(
+        "TestTrafficHookSecurityGroup",
+        GroupName=names.hook_security_group,
+        GroupDescription=f"Test-traffic hook of {settings.resource_id}",
+        VpcId=network.vpc_id,
+        SecurityGroupEgress=[
+            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=test_port, ToPort=test_port,
+                                  CidrIp="0.0.0.0/0",
+                                  Description="The test listener's public address"),
+            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=443, ToPort=443,
+                                  CidrIp="0.0.0.0/0",
+                                  Description="The CodeDeploy API, to report the verdict"),
+        ],
+        Tags=tags,
+    ))
+    log_group = template.add_resource(logs.LogGroup(
+        "TestTrafficHookLogGroup",
+        LogGroupName=f"/aws/lambda/{names.test_traffic_hook}",
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+        **({"RetentionInDays": settings.service.log_retention_days}
+           if settings.service.log_retention_days else {}),
+        Tags=tags,
+    ))
+    role = template.add_resource(iam.Role(
+        "TestTrafficHookRole",
+        Description=f"The test-traffic hook of {settings.resource_id}",
+        AssumeRolePolicyDocument=assumed_by(LAMBDA),
+        Policies=[iam.Policy(PolicyName="report-hook-status",
+                             PolicyDocument=report_hook_status(GetAtt(log_group, "Arn")))],
+        Tags=tags,
+    ))
+    paths = hooks.paths or [settings.service.health_check_path]
+    function = template.add_resource(awslambda.Function(
+        "TestTrafficHook",
+        FunctionName=names.test_traffic_hook,
+        Description="Tests the replacement tasks through the test listener for CodeDeploy",
+        Runtime=RUNTIME,
+        Handler="index.handler",
+        Code=awslambda.Code(ZipFile=hook_source()),
+        Role=GetAtt(role, "Arn"),
+        Timeout=hooks.timeout_seconds,
+        MemorySize=128,
+        VpcConfig=awslambda.VPCConfig(SubnetIds=network.service_subnets,
+                                      SecurityGroupIds=[GetAtt(hook_group, "GroupId")]),
+        Environment=awslambda.Environment(Variables={
+            "TEST_URL": Sub(f"http://${{{load_balancing.load_balancer.title}.DNSName}}:"
+                            f"{test_port}"),
+            "PATHS": ",".join(paths),
+            "REQUESTS": str(hooks.requests),
+            "SUCCESS_RATIO": str(hooks.success_ratio),
+            "LATENCY_BUDGET_MS": str(hooks.latency_budget_ms),
+        }),
+        LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(log_group)),
+        Tags=tags,
+    ))
+    events = [("AfterAllowTestTraffic", names.test_traffic_hook)]
+    if hooks.before_allow_traffic:
+        events.append(("BeforeAllowTraffic", names.test_traffic_hook))
+    return Hooks(function, tuple(events))
