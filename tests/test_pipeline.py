@@ -20,7 +20,8 @@ from botocore.validate import ParamValidator
 
 from conftest import load_template
 from stacks.artifacts import (APPSPEC_FILE, BUILD_OUTPUT_FILES, IMAGE_DETAIL_FILE,
-                              IMAGE_PLACEHOLDER, TASKDEF_FILE, build_script, buildspec)
+                              IMAGE_PLACEHOLDER, TASKDEF_FILE, build_script, buildspec,
+                              embedded_build_script)
 from variants import VARIANTS, rendered, settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +111,14 @@ def test_appspec_names_the_placeholder_container_and_port(template, variant):
         "TaskDefinition": "<TASK_DEFINITION>",
         "LoadBalancerInfo": {"ContainerName": settings.resource_id,
                              "ContainerPort": settings.service.container_port}}
-    assert "Hooks" not in appspec  # no hooks configured yet
+    hooks = settings.hooks
+    if hooks.enabled:
+        events = ["AfterAllowTestTraffic"] + (["BeforeAllowTraffic"]
+                                              if hooks.before_allow_traffic else [])
+        assert appspec["Hooks"] == [{e: f"CodeDeployHook_{settings.resource_id}-test-traffic"}
+                                    for e in events]
+    else:
+        assert "Hooks" not in appspec
 
 
 # --- the buildspec and the build step -----------------------------------------------------------
@@ -122,7 +130,11 @@ def test_buildspec_is_valid_yaml_with_one_aborting_build_phase_and_the_three_art
     assert spec["phases"]["build"]["on-failure"] == "ABORT"
     assert spec["artifacts"]["files"] == list(BUILD_OUTPUT_FILES)
     (command,) = spec["phases"]["build"]["commands"]
-    assert command == f"bash <<'BUILD'\n{build_script()}BUILD\n"
+    assert command == f"bash <<'BUILD'\n{embedded_build_script()}BUILD\n"
+    # The embedded commands are build.sh's own lines, in order, less comments and blanks.
+    kept = [line for line in build_script().splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+    assert embedded_build_script().splitlines() == kept
 
 
 def test_inline_buildspec_is_the_generated_one(template, variant):
@@ -372,8 +384,12 @@ def _no_aws_credentials_leak(monkeypatch):
 
 # --- IAM of the pipeline and the build ---------------------------------------------------------
 
-# Actions with no resource-level scoping: the only ones allowed on "*".
-UNSCOPED_ACTIONS = {"ecr:GetAuthorizationToken", "ecs:RegisterTaskDefinition"}
+# The only actions allowed on "*" (see RESOURCE_STAR_ALLOWED in test_iam.py for why).
+UNSCOPED_ACTIONS = {"ecr:GetAuthorizationToken", "ecs:RegisterTaskDefinition",
+                    "codedeploy:PutLifecycleEventHookExecutionStatus",
+                    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
+                    "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses"}
 
 
 def allow_statements(template: dict):

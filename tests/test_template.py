@@ -194,12 +194,21 @@ def _ingress_rules(template):
     return rules
 
 
+def _nat_sources(template):
+    """The /32 of each NAT address, as the template writes it."""
+    return [{"Fn::Sub": f"${{{name}}}/32"} for name in sorted(template["Resources"])
+            if template["Resources"][name]["Type"] == "AWS::EC2::EIP"]
+
+
 def test_test_listener_is_never_open_to_the_world(template, variant):
     test_port = settings_for(variant).listeners.test_port
     for _, rule in _ingress_rules(template):
         if rule["FromPort"] <= test_port <= rule["ToPort"]:
-            assert rule.get("CidrIp") != "0.0.0.0/0" and "CidrIpv6" not in rule
-            assert ipaddress.ip_network(rule["CidrIp"]).prefixlen > 0
+            assert "CidrIpv6" not in rule
+            if isinstance(rule["CidrIp"], dict):  # a NAT gateway's own address
+                assert rule["CidrIp"] in _nat_sources(template)
+            else:
+                assert ipaddress.ip_network(rule["CidrIp"]).prefixlen > 0
 
 
 def test_load_balancer_admits_exactly_its_listener_ports(template, variant):
@@ -207,10 +216,14 @@ def test_load_balancer_admits_exactly_its_listener_ports(template, variant):
     world = sorted(rule["FromPort"] for group, rule in _ingress_rules(template)
                    if group == "LoadBalancerSecurityGroup" and rule.get("CidrIp") == "0.0.0.0/0")
     assert world == ([80, 443] if settings.listeners.https else [80])
-    test_sources = sorted(rule["CidrIp"] for group, rule in _ingress_rules(template)
-                          if group == "LoadBalancerSecurityGroup"
-                          and rule["FromPort"] == settings.listeners.test_port)
-    assert test_sources == sorted(settings.listeners.test_cidrs)
+    test_sources = [rule["CidrIp"] for group, rule in _ingress_rules(template)
+                    if group == "LoadBalancerSecurityGroup"
+                    and rule["FromPort"] == settings.listeners.test_port]
+    # The configured networks, and the NAT addresses the test-traffic hook comes from.
+    expected = list(settings.listeners.test_cidrs)
+    if settings.hooks.enabled:
+        expected += _nat_sources(template)
+    assert sorted(map(str, test_sources)) == sorted(map(str, expected))
     for _, rule in _ingress_rules(template):
         assert rule["IpProtocol"] == "tcp" and rule["FromPort"] == rule["ToPort"]
 
@@ -337,8 +350,10 @@ def test_deployment_group_is_blue_green_with_rollback(template, variant):
     p = props(template, "DeploymentGroup")
     assert p["DeploymentStyle"] == {"DeploymentType": "BLUE_GREEN",
                                     "DeploymentOption": "WITH_TRAFFIC_CONTROL"}
+    alarms = settings_for(variant).alarms
     assert p["AutoRollbackConfiguration"] == {
-        "Enabled": True, "Events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]}
+        "Enabled": True, "Events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"]
+        + (["DEPLOYMENT_STOP_ON_ALARM"] if alarms.enabled else [])}
     assert p["ECSServices"] == [{"ClusterName": ref("Cluster"),
                                  "ServiceName": {"Fn::GetAtt": ["Service", "Name"]}}]
     (pair,) = p["LoadBalancerInfo"]["TargetGroupPairInfoList"]
