@@ -37,23 +37,21 @@ def start_build(project_arn: Any) -> Statement:
                      Resource=[project_arn])
 
 
-def use_connection(connection_arn: Any) -> list[Statement]:
+def use_connection(connection_arn: Any) -> Statement:
     """UseConnection on the one connection, under both of its ARN prefixes.
 
     Older connections have codestar-connections ARNs, newer ones codeconnections ARNs, and the
     action's prefix must match the ARN's. The template cannot know which it will be given, so
-    each prefix gets its action on the same connection (region, account and id taken from
-    the parameter).
+    each prefix's action is granted on the same connection id. The connection is in this
+    account and region: CodePipeline runs source actions in the pipeline's region.
     """
-    parts = {name: Select(index, Split(":", connection_arn))
-             for name, index in (("Region", 3), ("Account", 4), ("Resource", 5))}
-    return [
-        Statement(Sid=f"UseConnection{n}", Effect=Allow, Action=[action], Resource=[Sub(
-            f"arn:${{AWS::Partition}}:{prefix}:${{Region}}:${{Account}}:${{Resource}}", **parts)])
-        for n, (prefix, action) in enumerate((
-            ("codestar-connections", codestar_connections.UseConnection),
-            ("codeconnections", codeconnections.UseConnection)), start=1)
-    ]
+    connection = Select(5, Split(":", connection_arn))  # "connection/<id>"
+    return Statement(
+        Sid="UseConnection", Effect=Allow,
+        Action=[codestar_connections.UseConnection, codeconnections.UseConnection],
+        Resource=[Sub(f"arn:${{AWS::Partition}}:{prefix}:${{AWS::Region}}:${{AWS::AccountId}}:"
+                      "${Connection}", Connection=connection)
+                  for prefix in ("codestar-connections", "codeconnections")])
 
 
 def read_codecommit(repository_arn: Any) -> Statement:

@@ -20,12 +20,11 @@ def build_alarms(template: Template, settings: Settings, names: Names,
     # (name suffix, metric, statistic, threshold, operator, what it means)
     kinds = [
         ("5xx", "HTTPCode_Target_5XX_Count", "Sum", a.target_5xx_count,
-         "GreaterThanOrEqualToThreshold", f"at least {a.target_5xx_count} target 5xx"),
+         "GreaterThanOrEqualToThreshold", "target 5xx"),
         ("unhealthy", "UnHealthyHostCount", "Maximum", a.unhealthy_hosts,
-         "GreaterThanOrEqualToThreshold", f"at least {a.unhealthy_hosts} unhealthy target(s)"),
+         "GreaterThanOrEqualToThreshold", "unhealthy targets"),
         ("latency", "TargetResponseTime", a.response_time_percentile, a.response_time_seconds,
-         "GreaterThanThreshold",
-         f"{a.response_time_percentile} response time above {a.response_time_seconds} s"),
+         "GreaterThanThreshold", "slow responses"),
     ]
     alarms = []
     for colour in COLOURS:
@@ -36,8 +35,7 @@ def build_alarms(template: Template, settings: Settings, names: Names,
             alarms.append(template.add_resource(cloudwatch.Alarm(
                 f"{colour.capitalize()}{suffix.capitalize()}Alarm",
                 AlarmName=names.alarm(colour, suffix),
-                AlarmDescription=(f"{meaning} per {a.period_seconds} s on the {colour} target "
-                                  f"group; rolls back a running deployment"),
+                AlarmDescription=f"Rolls back deployments: {meaning}",
                 Namespace="AWS/ApplicationELB",
                 MetricName=metric,
                 Dimensions=[

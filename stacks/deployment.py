@@ -57,7 +57,6 @@ def build_deployment(template: Template, settings: Settings, names: Names,
     tags = standard_tags(settings)
     role = template.add_resource(iam.Role(
         "CodeDeployRole",
-        Description=f"CodeDeploy shifts traffic between the task sets of {settings.resource_id}",
         AssumeRolePolicyDocument=assumed_by(CODEDEPLOY),
         ManagedPolicyArns=[ecs_blue_green_managed_policy()],
         # The managed policy may invoke any function and publish to any topic; these denies

@@ -51,7 +51,7 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
             GroupId=GetAtt(security_groups.load_balancer, "GroupId"),
             IpProtocol="tcp", FromPort=test_port, ToPort=test_port,
             CidrIp=Sub(f"${{{address.title}}}/32"),
-            Description="Test-traffic hook, through NAT"))
+            Description="Test-traffic hook via NAT"))
     hook_group = template.add_resource(ec2.SecurityGroup(
         "TestTrafficHookSecurityGroup",
         GroupName=names.hook_security_group,
@@ -60,10 +60,10 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
         SecurityGroupEgress=[
             ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=test_port, ToPort=test_port,
                                   CidrIp="0.0.0.0/0",
-                                  Description="The test listener's public address"),
+                                  Description="Test listener"),
             ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=443, ToPort=443,
                                   CidrIp="0.0.0.0/0",
-                                  Description="The CodeDeploy API, to report the verdict"),
+                                  Description="CodeDeploy API"),
         ],
         Tags=tags,
     ))
@@ -78,7 +78,6 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
     ))
     role = template.add_resource(iam.Role(
         "TestTrafficHookRole",
-        Description=f"The test-traffic hook of {settings.resource_id}",
         AssumeRolePolicyDocument=assumed_by(LAMBDA),
         Policies=[iam.Policy(PolicyName="report-hook-status",
                              PolicyDocument=report_hook_status(GetAtt(log_group, "Arn")))],
@@ -88,7 +87,6 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
     function = template.add_resource(awslambda.Function(
         "TestTrafficHook",
         FunctionName=names.test_traffic_hook,
-        Description="Tests the replacement tasks through the test listener for CodeDeploy",
         Runtime=RUNTIME,
         Handler="index.handler",
         Code=awslambda.Code(ZipFile=hook_source()),

@@ -19,10 +19,9 @@ def build_outputs(template: Template, settings: Settings, load_balancing: LoadBa
     scheme = "https" if settings.listeners.https else "http"
     outputs = [
         ("ProductionUrl", Sub(f"{scheme}://${{{lb}.DNSName}}/"),
-         "Production traffic (point your domain, the certificate's name, at the load balancer "
-         "with HTTPS)"),
+         "Production (point the certificate's domain at the load balancer)"),
         ("TestUrl", Sub(f"http://${{{lb}.DNSName}}:{settings.listeners.test_port}/"),
-         "The replacement tasks during a deployment; reachable only from listeners.test_cidrs"),
+         "The new tasks during a deployment (from listeners.test_cidrs)"),
         ("LoadBalancerDnsName", dns, "DNS name of the load balancer"),
         ("ClusterName", Ref(ecs_service.cluster), "ECS cluster"),
         ("ServiceName", GetAtt(ecs_service.service, "Name"), "ECS service"),

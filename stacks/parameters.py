@@ -50,7 +50,8 @@ def _source_parameters(settings: Settings) -> list[Parameter]:
                                 r"[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]{36}$"),
                 ConstraintDescription="must be the ARN of a CodeConnections connection",
                 Description="An AVAILABLE connection to GitHub, GitHub Enterprise, GitLab or "
-                            "Bitbucket (create it first and approve it in the console)."),
+                            "Bitbucket in this account and region (create it first and "
+                            "approve it in the console)."),
             Parameter(
                 "RepositoryId", Type="String", MinLength=3, MaxLength=256,
                 AllowedPattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$",
@@ -134,15 +135,5 @@ def add_parameters(template: Template, settings: Settings) -> Parameters:
             Description="Subnets of the tasks: private subnets with a NAT route, or public "
                         "subnets with network.assign_public_ip = true."))
     source = {p.title: template.add_parameter(p) for p in _source_parameters(settings)}
-    groups = [
-        ("Pipeline source", list(source.values())),
-        ("Service", [bootstrap_image, desired_count]),
-        ("HTTPS", [certificate_arn]),
-        ("Network", [vpc_id, load_balancer_subnets, service_subnets]),
-    ]
-    # The console shows the parameters in these groups, in this order.
-    template.set_metadata({"AWS::CloudFormation::Interface": {"ParameterGroups": [
-        {"Label": {"default": label}, "Parameters": [p.title for p in members if p]}
-        for label, members in groups if any(members)]}})
     return Parameters(bootstrap_image, desired_count, certificate_arn, vpc_id,
                       load_balancer_subnets, service_subnets, source)

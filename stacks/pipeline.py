@@ -56,7 +56,6 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
     action, source_statements, change_event = _source(settings, params)
     role = template.add_resource(iam.Role(
         "PipelineRole",
-        Description=f"CodePipeline builds and deploys {settings.resource_id}",
         AssumeRolePolicyDocument=assumed_by(CODEPIPELINE),
         Policies=[iam.Policy(PolicyName="build-and-deploy", PolicyDocument=pipeline_policy(
             artifact_access(bucket_arn, objects_arn)
@@ -138,7 +137,7 @@ def _source(settings: Settings, params: Parameters):
             "OutputArtifactFormat": "CODE_ZIP",
             "DetectChanges": "true",
         }
-        statements = use_connection(Ref(p["ConnectionArn"]))
+        statements = [use_connection(Ref(p["ConnectionArn"]))]
         change_event = None
     elif kind == "codecommit":
         provider = "CodeCommit"
@@ -189,7 +188,6 @@ def _start_on_change(template: Template, settings: Settings, names: Names,
     pipeline_arn = arn("codepipeline", names.pipeline)
     role = template.add_resource(iam.Role(
         "SourceChangeRole",
-        Description=f"EventBridge starts the pipeline of {settings.resource_id}",
         AssumeRolePolicyDocument=assumed_by(EVENTS),
         Policies=[iam.Policy(PolicyName="start-pipeline",
                              PolicyDocument=start_pipeline(pipeline_arn))],
@@ -197,7 +195,6 @@ def _start_on_change(template: Template, settings: Settings, names: Names,
     ))
     template.add_resource(events.Rule(
         "SourceChangeRule",
-        Description=f"A change to the source of {settings.resource_id} starts its pipeline",
         EventPattern=pattern,
         State="ENABLED",
         Targets=[events.Target(Id="Pipeline", Arn=pipeline_arn, RoleArn=GetAtt(role, "Arn"))],
@@ -259,7 +256,6 @@ def _build_project(template: Template, settings: Settings, names: Names,
     ))
     role = template.add_resource(iam.Role(
         "BuildRole",
-        Description=f"CodeBuild builds and pushes the image of {settings.resource_id}",
         AssumeRolePolicyDocument=assumed_by(CODEBUILD),
         Policies=[iam.Policy(PolicyName="build-and-push-image",
                              PolicyDocument=build_and_push_image(
@@ -281,8 +277,6 @@ def _build_project(template: Template, settings: Settings, names: Names,
     return template.add_resource(codebuild.Project(
         "BuildProject",
         Name=names.build_project,
-        Description=f"Builds, tags with the commit id and pushes the image of "
-                    f"{settings.resource_id}",
         ServiceRole=GetAtt(role, "Arn"),
         Source=codebuild.Source(
             Type="CODEPIPELINE",

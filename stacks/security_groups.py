@@ -29,12 +29,12 @@ def build_security_groups(template: Template, settings: Settings, names: Names,
     port = settings.service.container_port
     ingress = [
         ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=p, ToPort=p, CidrIp="0.0.0.0/0",
-                              Description=f"Production traffic on {p}")
+                              Description="Production")
         for p in production_ports(settings)
     ] + [
         ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=settings.listeners.test_port,
                               ToPort=settings.listeners.test_port, CidrIp=cidr,
-                              Description="Test traffic to the replacement tasks")
+                              Description="Testers")
         for cidr in settings.listeners.test_cidrs
     ]
     service = template.add_resource(ec2.SecurityGroup(
@@ -57,7 +57,7 @@ def build_security_groups(template: Template, settings: Settings, names: Names,
         SecurityGroupEgress=[ec2.SecurityGroupRule(
             IpProtocol="tcp", FromPort=port, ToPort=port,
             DestinationSecurityGroupId=GetAtt(service, "GroupId"),
-            Description="Requests and health checks to the container port")],
+            Description="To the tasks")],
         Tags=standard_tags(settings),
     ))
     # A separate resource: inline on the task group it would make the two groups refer to
@@ -66,5 +66,5 @@ def build_security_groups(template: Template, settings: Settings, names: Names,
         "ServiceIngressFromLoadBalancer",
         GroupId=GetAtt(service, "GroupId"), IpProtocol="tcp", FromPort=port, ToPort=port,
         SourceSecurityGroupId=GetAtt(load_balancer, "GroupId"),
-        Description="Load balancer to the container port"))
+        Description="From the load balancer"))
     return SecurityGroups(load_balancer=load_balancer, service=service)

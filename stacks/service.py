@@ -66,7 +66,6 @@ def build_service(template: Template, settings: Settings, names: Names, network:
     ))
     execution_role = template.add_resource(iam.Role(
         "TaskExecutionRole",
-        Description=f"ECS pulls the image and writes the logs of {settings.resource_id}",
         AssumeRolePolicyDocument=assumed_by(ECS_TASKS),
         Policies=[iam.Policy(
             PolicyName="pull-image-and-write-logs",
@@ -77,7 +76,6 @@ def build_service(template: Template, settings: Settings, names: Names, network:
     # The application's own AWS permissions go here; it starts with none.
     task_role = template.add_resource(iam.Role(
         "TaskRole",
-        Description=f"The application in the tasks of {settings.resource_id}",
         AssumeRolePolicyDocument=assumed_by(ECS_TASKS),
         Tags=tags,
     ))

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import cfn_flip
 import yaml
 from cfn_flip.yaml_dumper import get_dumper
+from cfn_flip.yaml_dumper import map_representer as cfn_map_representer
+from cfn_tools.literal import LiteralString
+from cfn_tools.odict import ODict
 from troposphere import Template
 
 from .artifacts import APPSPEC_FILE, TASKDEF_FILE, buildspec
@@ -64,10 +67,28 @@ def build_template(settings: Settings) -> Template:
 
 class _CompactDumper(get_dumper(clean_up=False, long_form=False)):
     """cfn-flip's YAML (short-form intrinsics, literal blocks) with PyYAML's own sequence
-    indentation: the same document in fewer bytes, for the 51,200-byte direct-upload limit."""
+    indentation and small plain mappings inline (`{Key: Environment, Value: dev}`): the same
+    document in fewer bytes, for the 51,200-byte direct-upload limit."""
 
     def increase_indent(self, flow=False, indentless=False):
         return yaml.Dumper.increase_indent(self, flow, indentless)
+
+
+def _small_plain_mapping(value) -> bool:
+    return len(value) <= 3 and all(
+        isinstance(v, (str, int, float, bool)) and not isinstance(v, LiteralString)
+        for v in value.values())
+
+
+def _represent_mapping(dumper, value):
+    if len(value) == 1 and (next(iter(value)) in ("Ref", "Condition")
+                            or next(iter(value)).startswith("Fn::")):
+        return cfn_map_representer(dumper, value)  # short-form intrinsics: !Ref, !Sub ...
+    return dumper.represent_mapping("tag:yaml.org,2002:map", ODict(value.items()),
+                                    flow_style=True if _small_plain_mapping(value) else False)
+
+
+_CompactDumper.add_representer(ODict, _represent_mapping)
 
 
 def render_template(settings: Settings) -> str:

@@ -389,7 +389,8 @@ UNSCOPED_ACTIONS = {"ecr:GetAuthorizationToken", "ecs:RegisterTaskDefinition",
                     "codedeploy:PutLifecycleEventHookExecutionStatus",
                     "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces",
                     "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
-                    "ec2:UnassignPrivateIpAddresses"}
+                    "ec2:UnassignPrivateIpAddresses",
+                    "elasticloadbalancing:DescribeListeners"}
 
 
 def allow_statements(template: dict):
@@ -477,16 +478,17 @@ def test_source_permissions_match_the_source(template, variant):
     kind = settings_for(variant).pipeline.source
     role = grants(template, "PipelineRole")
     if kind == "connection":
-        # The one connection, under each ARN prefix: its region, account and id come from
-        # the ConnectionArn parameter.
-        for prefix in ("codestar-connections", "codeconnections"):
-            (resource,) = role[f"{prefix}:UseConnection"]["Resource"]
-            text, variables = resource["Fn::Sub"]
-            assert text == ("arn:${AWS::Partition}:" + prefix
-                            + ":${Region}:${Account}:${Resource}")
-            assert variables == {
-                name: {"Fn::Select": [index, {"Fn::Split": [":", {"Ref": "ConnectionArn"}]}]}
-                for name, index in (("Region", 3), ("Account", 4), ("Resource", 5))}
+        # The one connection, under each ARN prefix, in this account and region.
+        statement = [s for name, s in allow_statements(template)
+                     if name == "PipelineRole" and s.get("Sid") == "UseConnection"][0]
+        assert statement["Action"] == ["codestar-connections:UseConnection",
+                                       "codeconnections:UseConnection"]
+        connection = {"Connection": {"Fn::Select": [
+            5, {"Fn::Split": [":", {"Ref": "ConnectionArn"}]}]}}
+        assert statement["Resource"] == [
+            {"Fn::Sub": [f"arn:${{AWS::Partition}}:{prefix}:${{AWS::Region}}:"
+                         "${AWS::AccountId}:${Connection}", connection]}
+            for prefix in ("codestar-connections", "codeconnections")]
     elif kind == "codecommit":
         assert role["codecommit:GetBranch"]["Resource"] == [{"Fn::Sub": (
             "arn:${AWS::Partition}:codecommit:${AWS::Region}:${AWS::AccountId}:"

@@ -1,10 +1,5 @@
-"""CodeDeploy hook: test the replacement tasks through the test listener before the shift.
-
-Sends REQUESTS requests to each of PATHS on TEST_URL; reports Succeeded when at least
-SUCCESS_RATIO of them answer 2xx/3xx within LATENCY_BUDGET_MS, else Failed (a rollback).
-It always reports: errors, timeouts and bad configuration end in Failed, and probing stops
-SAFETY_SECONDS before the Lambda timeout.
-"""
+"""CodeDeploy hook: Succeeded when SUCCESS_RATIO of REQUESTS requests to each of PATHS on
+TEST_URL answer 2xx/3xx within LATENCY_BUDGET_MS, else Failed (a rollback). Always reports."""
 import json
 import os
 import time
@@ -23,27 +18,22 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def read_config(env):
-    config = {
-        "url": env["TEST_URL"].rstrip("/"),
-        "paths": [p.strip() for p in env["PATHS"].split(",") if p.strip()],
-        "requests": int(env["REQUESTS"]),
-        "ratio": float(env["SUCCESS_RATIO"]),
-        "budget": int(env["LATENCY_BUDGET_MS"]) / 1000,
-    }
-    if not config["paths"] or config["requests"] < 1 or not 0 < config["ratio"] <= 1:
-        raise ValueError(f"bad configuration: {config}")
-    return config
+    c = {"url": env["TEST_URL"].rstrip("/"), "requests": int(env["REQUESTS"]),
+         "paths": [p.strip() for p in env["PATHS"].split(",") if p.strip()],
+         "ratio": float(env["SUCCESS_RATIO"]), "budget": int(env["LATENCY_BUDGET_MS"]) / 1000}
+    if not c["paths"] or c["requests"] < 1 or not 0 < c["ratio"] <= 1:
+        raise ValueError(f"bad configuration: {c}")
+    return c
 
 
-def probe(config, deadline):
-    """(successes, attempts, failure counts by reason) over every path."""
+def probe(c, deadline):
+    """(successes, attempts, failure counts by path and reason)."""
     successes, attempts, failures = 0, 0, {}
-    for path in config["paths"]:
-        for _ in range(config["requests"]):
+    for path in c["paths"]:
+        for _ in range(c["requests"]):
             attempts += 1
             left = deadline - time.monotonic()
-            why = _request(config["url"] + path, min(config["budget"], left)) \
-                if left > 0 else "out of time"
+            why = _get(c["url"] + path, min(c["budget"], left)) if left > 0 else "out of time"
             if why is None:
                 successes += 1
             else:
@@ -51,7 +41,7 @@ def probe(config, deadline):
     return successes, attempts, failures
 
 
-def _request(url, timeout):
+def _get(url, timeout):
     """None for a 2xx/3xx answer within `timeout`, else why not."""
     start = time.monotonic()
     try:
@@ -70,11 +60,11 @@ def _request(url, timeout):
 def handler(event, context, codedeploy=None):
     status, detail = "Failed", {}
     try:
-        config = read_config(os.environ)
+        c = read_config(os.environ)
         seconds = context.get_remaining_time_in_millis() / 1000 - SAFETY_SECONDS
-        successes, attempts, failures = probe(config, time.monotonic() + seconds)
-        status = "Succeeded" if successes >= config["ratio"] * attempts else "Failed"
-        detail = {"successes": successes, "attempts": attempts, "failures": failures}
+        ok, attempts, failures = probe(c, time.monotonic() + seconds)
+        status = "Succeeded" if ok >= c["ratio"] * attempts else "Failed"
+        detail = {"successes": ok, "attempts": attempts, "failures": failures}
     except Exception as error:
         detail = {"error": repr(error)}
     finally:
