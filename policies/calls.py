@@ -49,6 +49,7 @@ class Deployed:
     hook_function: str = ""
     alarms: tuple[str, ...] = ()
     topic: str = ""
+    live_routes_log_group: str = ""
 
     def arn(self, service: str, resource: str, *, regional: bool = True,
             in_account: bool = True) -> str:

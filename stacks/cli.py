@@ -13,11 +13,15 @@ from .template import render_artifacts, render_template
 
 EXIT_BAD_SETTINGS = 2
 TEMPLATE_FILE = "template.yaml"
+# A template body sent without an S3 bucket may be at most this many bytes.
+DIRECT_UPLOAD_LIMIT = 51_200
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "status":
+        return _status(args)
     try:
         settings = load_settings(args.config)
     except SettingsError as exc:
@@ -35,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for path in written:
         print(path)
+    template = files.get(TEMPLATE_FILE)
+    if template is not None and len(template.encode()) > DIRECT_UPLOAD_LIMIT:
+        print(f"warning: {TEMPLATE_FILE} is {len(template.encode()):,} bytes, over the "
+              f"{DIRECT_UPLOAD_LIMIT:,} that `aws cloudformation deploy --template-file` sends "
+              "directly: add --s3-bucket <bucket> to the deploy command", file=sys.stderr)
     return 0
 
 
@@ -67,12 +76,38 @@ def _parser() -> argparse.ArgumentParser:
     iam.add_argument("--check", action="store_true",
                      help="exit 1 unless every required call is allowed, every near miss is "
                           "denied and every grant is explained")
+    status = commands.add_parser(
+        "status", help="show which colour serves production and test in a deployed stack",
+        description="Read a deployed stack: which target group (colour) the production and "
+                    "test listeners forward to, healthy targets per group, and the last "
+                    "CodeDeploy deployment. Uses the usual AWS credentials and region.")
+    status.add_argument("--stack", required=True, metavar="NAME", help="the stack's name")
+    status.add_argument("--region", metavar="REGION", help="AWS region (default: from the "
+                                                           "environment or profile)")
+    status.add_argument("--endpoint-url", metavar="URL",
+                        help="AWS endpoint to use instead of the default (e.g. a local test "
+                             "server)")
     for command, default in ((template, "build"), (artifacts, "build/artifacts")):
         command.add_argument("--config", type=Path, metavar="FILE",
                              help="settings file (TOML); default: built-in defaults")
         command.add_argument("--output", type=Path, default=Path(default), metavar="DIR",
                              help=f"output directory (default: {default})")
     return parser
+
+
+def _status(args) -> int:
+    import boto3  # only this command talks to AWS
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .status import read_status
+
+    try:
+        session = boto3.session.Session(region_name=args.region)
+        sys.stdout.write(read_status(args.stack, session, args.endpoint_url))
+    except (ClientError, BotoCoreError, KeyError) as error:
+        print(f"error: --stack {args.stack}: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _iam(settings: Settings, check: bool) -> int:

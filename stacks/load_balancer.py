@@ -1,7 +1,8 @@
 """The Application Load Balancer, the blue and green target groups, and the listeners.
 
 Production forwards to blue and test forwards to green when the stack is created; after that
-CodeDeploy owns both routes and swaps them on every deployment.
+CodeDeploy owns both routes and swaps them on every deployment, and the live-route guard
+(stacks/live_routes.py) keeps stack updates from swapping them back.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from troposphere import Ref, Template
 from troposphere import elasticloadbalancingv2 as elb
 
-from .naming import BLUE, COLOURS, GREEN, Names
+from .live_routes import build_live_routes
+from .naming import COLOURS, Names
 from .network import Network
 from .parameters import Parameters
 from .settings import Settings
@@ -56,6 +58,17 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
     target_groups = {colour: template.add_resource(_target_group(settings, names, network,
                                                                  colour))
                      for colour in COLOURS}
+    tags = standard_tags(settings)
+    https = settings.listeners.https
+    # Every input that can change a forwarding listener: when one changes, the guard reads
+    # the live routes again before the listener is updated.
+    listener_inputs = {"ProductionProtocol": "HTTPS" if https else "HTTP",
+                       "TestProtocol": "HTTP", "Tags": tags}
+    if https:
+        listener_inputs.update(CertificateArn=Ref(params.certificate_arn),
+                               SslPolicy=settings.listeners.ssl_policy)
+    live = build_live_routes(template, settings, names, load_balancer, target_groups,
+                             HTTPS if https else HTTP, listener_inputs)
 
     if settings.listeners.https:
         production = template.add_resource(elb.Listener(
@@ -65,7 +78,7 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
             Protocol="HTTPS",
             Certificates=[elb.Certificate(CertificateArn=Ref(params.certificate_arn))],
             SslPolicy=settings.listeners.ssl_policy,
-            DefaultActions=[_forward(target_groups[BLUE])],
+            DefaultActions=[_forward(live.production)],
             Tags=standard_tags(settings),
         ))
         template.add_resource(elb.Listener(
@@ -83,7 +96,7 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
             LoadBalancerArn=Ref(load_balancer),
             Port=HTTP,
             Protocol="HTTP",
-            DefaultActions=[_forward(target_groups[BLUE])],
+            DefaultActions=[_forward(live.production)],
             Tags=standard_tags(settings),
         ))
     test = template.add_resource(elb.Listener(
@@ -91,7 +104,7 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
         LoadBalancerArn=Ref(load_balancer),
         Port=settings.listeners.test_port,
         Protocol="HTTP",
-        DefaultActions=[_forward(target_groups[GREEN])],
+        DefaultActions=[_forward(live.test)],
         Tags=standard_tags(settings),
     ))
     return LoadBalancing(load_balancer, target_groups, production, test)
@@ -110,7 +123,6 @@ def _target_group(settings: Settings, names: Names, network: Network,
         ProtocolVersion="HTTP1",
         VpcId=network.vpc_id,
         HealthCheckEnabled=True,
-        HealthCheckProtocol="HTTP",
         HealthCheckPath=settings.service.health_check_path,
         HealthCheckIntervalSeconds=hc.interval_seconds,
         HealthCheckTimeoutSeconds=hc.timeout_seconds,
@@ -120,9 +132,9 @@ def _target_group(settings: Settings, names: Names, network: Network,
         TargetGroupAttributes=[elb.TargetGroupAttribute(
             Key="deregistration_delay.timeout_seconds",
             Value=str(hc.deregistration_delay_seconds))],
-        Tags=standard_tags(settings, Colour=colour),
+        Tags=standard_tags(settings),
     )
 
 
-def _forward(target_group: elb.TargetGroup) -> elb.Action:
-    return elb.Action(Type="forward", TargetGroupArn=Ref(target_group))
+def _forward(target_group_arn) -> elb.Action:
+    return elb.Action(Type="forward", TargetGroupArn=target_group_arn)

@@ -75,6 +75,10 @@ class Names:
         return f"CodeDeployHook_{self.resource_id}-test-traffic"
 
     @property
+    def live_routes(self) -> str:
+        return f"{self.resource_id}-live-routes"
+
+    @property
     def notification_topic(self) -> str:
         return f"{self.resource_id}-deployments"
 
@@ -120,6 +124,7 @@ class Names:
             "alarm": (self.alarm("green", "unhealthy"), 255),
             "test_traffic_hook": (self.test_traffic_hook, 64),
             "notification_topic": (self.notification_topic, 256),
+            "live_routes": (self.live_routes, 64),
         }
         for colour in COLOURS:
             names[f"target_group_{colour}"] = (self.target_group(colour), 32)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 from types import ModuleType
 
-from policies import codebuild, codedeploy, events, hook, pipeline, task, task_execution
+from policies import (codebuild, codedeploy, events, hook, live_routes, pipeline, task,
+                      task_execution)
 from policies.calls import Call, Deployed
 from policies.evaluator import ALLOW, Request, allowing_statements, decide, granted_actions
 from policies.world import World, role_documents
@@ -30,6 +31,7 @@ ROLE_TABLES: dict[str, ModuleType] = {
     "PipelineRole": pipeline,
     "SourceChangeRole": events,
     "TestTrafficHookRole": hook,
+    "LiveRoutesRole": live_routes,
 }
 
 
@@ -118,6 +120,7 @@ def deployed(world: World, settings: Settings) -> Deployed:
         alarms=tuple(world.physical_name(name) for name, r in resources.items()
                      if r["Type"] == "AWS::CloudWatch::Alarm"),
         topic=name_of("DeploymentTopic"),
+        live_routes_log_group=name_of("LiveRoutesLogGroup"),
     )
 
 

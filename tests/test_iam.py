@@ -135,6 +135,8 @@ RESOURCE_STAR_ALLOWED = {
     # "*" when the function is created (policies/hook.py)
     "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
     "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+    # Elastic Load Balancing's Describe actions have no resource-level scoping
+    "elasticloadbalancing:DescribeListeners",
 }
 
 

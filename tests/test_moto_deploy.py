@@ -1,17 +1,7 @@
 """Smoke deploys against moto's CloudFormation, in process (no network, no AWS account).
 
-moto is no proof of AWS behaviour (aws-facts.md, section 5), but it resolves every Ref, GetAtt
-and Sub of the template, creates the EC2, ELBv2, ECS, ECR, IAM and Logs resources, and lets the
-test read back the listeners and security groups through the real boto3 API.
-
-What the harness changes, and why (each is a moto limitation, not a template choice):
-- CodeDeploy, CodeBuild and CodePipeline resources, everything that refers to them (the
-  pipeline's roles, the source-change rule) and the outputs that name them are removed: moto's
-  CloudFormation cannot create them.
-- The service's DesiredCount becomes a literal: moto hands the Number parameter to ECS as a
-  string and fails on arithmetic with it.
-moto returns no stack outputs for this template, so outputs are checked by the property tests.
-Application Auto Scaling resources are skipped by moto itself with a warning.
+Reads the listener routes and security group rules back through boto3. What moto cannot do,
+and how the harness works around it, is listed in tests/moto_harness.py.
 """
 
 from __future__ import annotations
@@ -25,6 +15,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from conftest import load_template
+from moto_harness import moto_ready
 from variants import rendered, settings_for
 
 REGION = "us-east-1"
@@ -33,33 +24,6 @@ CONNECTION = {
                      "0123abcd-0123-4567-89ab-0123456789ab",
     "RepositoryId": "example/webapp",
 }
-UNSUPPORTED_PREFIXES = ("AWS::CodeDeploy::", "AWS::CodeBuild::", "AWS::CodePipeline::")
-
-
-def _refers_to(value, names: set[str]) -> bool:
-    text = json.dumps(value)
-    return any(f'"{name}"' in text or f'"{name}.' in text or f"${{{name}" in text
-               for name in names)
-
-
-def moto_ready(variant: str) -> dict:
-    template = load_template(rendered(variant))
-    resources = template["Resources"]
-    dropped = {name for name, resource in resources.items()
-               if resource["Type"].startswith(UNSUPPORTED_PREFIXES)}
-    while True:  # and whatever refers to something dropped, until nothing more goes
-        more = {name for name, resource in resources.items()
-                if name not in dropped and _refers_to(resource, dropped)}
-        if not more:
-            break
-        dropped |= more
-    for name in dropped:
-        del resources[name]
-    template["Outputs"] = {key: out for key, out in template["Outputs"].items()
-                           if not _refers_to(out, dropped)}
-    service = template["Resources"]["Service"]["Properties"]
-    service["DesiredCount"] = settings_for(variant).service.desired_count
-    return template
 
 
 def deploy(variant: str, parameters: dict[str, str]) -> None:
@@ -67,7 +31,8 @@ def deploy(variant: str, parameters: dict[str, str]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "no moto support for ..." warnings
         cloudformation.create_stack(
-            StackName="smoke", TemplateBody=json.dumps(moto_ready(variant)),
+            StackName="smoke", TemplateBody=json.dumps(moto_ready(
+                load_template(rendered(variant)), settings_for(variant).service.desired_count)),
             Capabilities=["CAPABILITY_IAM"],
             Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()])
     stack = cloudformation.describe_stacks(StackName="smoke")["Stacks"][0]

@@ -1,0 +1,94 @@
+"""The live-route guard: listeners forward to the group that is live, not the one the template
+named at creation.
+
+CloudFormation compares templates, not live state: after an odd number of deployments
+production is on the group the template calls green, and a stack update that touches a
+listener would send the template's route again. The listeners therefore take their forward
+target from a custom resource that reads the live routes; its properties hold every input that
+can change a listener, so it reads them again before any listener update, and is left alone
+(with its last answer) when nothing changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+from troposphere import AWSObject, GetAtt, Ref, Template, awslambda, iam, logs
+
+from policies.live_routes import read_listeners
+from policies.trust import LAMBDA, assumed_by
+
+from .naming import BLUE, GREEN, Names
+from .settings import Settings
+from .tags import standard_tags
+
+GUARD_MODULE = "live_routes.py"
+RUNTIME = "python3.12"
+
+
+class LiveRoutesResource(AWSObject):
+    resource_type = "Custom::LiveRoutes"
+    props = {"ServiceToken": (str, True), "ServiceTimeout": (int, False),
+             "LoadBalancerArn": (str, True), "ProductionPort": (str, True),
+             "TestPort": (str, True), "BlueTargetGroupArn": (str, True),
+             "GreenTargetGroupArn": (str, True), "ListenerInputs": (dict, True)}
+
+
+@dataclass(frozen=True)
+class LiveRoutes:
+    production: Any  # GetAtt of the group production forwards to now
+    test: Any
+
+
+def guard_source() -> str:
+    """The handler module, byte for byte as tested."""
+    return files("stacks.lambdas").joinpath(GUARD_MODULE).read_text(encoding="utf-8")
+
+
+def build_live_routes(template: Template, settings: Settings, names: Names, load_balancer,
+                      target_groups: dict, production_port: int,
+                      listener_inputs: dict[str, Any]) -> LiveRoutes:
+    tags = standard_tags(settings)
+    log_group = template.add_resource(logs.LogGroup(
+        "LiveRoutesLogGroup",
+        LogGroupName=f"/aws/lambda/{names.live_routes}",
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+        **({"RetentionInDays": settings.service.log_retention_days}
+           if settings.service.log_retention_days else {}),
+        Tags=tags,
+    ))
+    role = template.add_resource(iam.Role(
+        "LiveRoutesRole",
+        AssumeRolePolicyDocument=assumed_by(LAMBDA),
+        Policies=[iam.Policy(PolicyName="read-listeners",
+                             PolicyDocument=read_listeners(GetAtt(log_group, "Arn")))],
+        Tags=tags,
+    ))
+    function = template.add_resource(awslambda.Function(
+        "LiveRoutesFunction",
+        FunctionName=names.live_routes,
+        Runtime=RUNTIME,
+        Handler="index.handler",
+        Code=awslambda.Code(ZipFile=guard_source()),
+        Role=GetAtt(role, "Arn"),
+        Timeout=60,
+        MemorySize=128,
+        LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(log_group)),
+        Tags=tags,
+    ))
+    resource = template.add_resource(LiveRoutesResource(
+        "LiveRoutes",
+        ServiceToken=GetAtt(function, "Arn"),
+        # Fail within two minutes instead of CloudFormation's hour if no answer comes.
+        ServiceTimeout=120,
+        LoadBalancerArn=Ref(load_balancer),
+        ProductionPort=str(production_port),
+        TestPort=str(settings.listeners.test_port),
+        BlueTargetGroupArn=Ref(target_groups[BLUE]),
+        GreenTargetGroupArn=Ref(target_groups[GREEN]),
+        ListenerInputs=listener_inputs,
+    ))
+    return LiveRoutes(production=GetAtt(resource, "Production"), test=GetAtt(resource, "Test"))

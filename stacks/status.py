@@ -1,0 +1,79 @@
+"""`ecs-bluegreen status`: which colour serves production and test, how healthy each group is,
+and how the last deployment went, read from a deployed stack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .naming import COLOURS
+
+ROUTES = (("production", "ProductionListener"), ("test", "TestListener"))
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    weights: dict[str, int]  # colour -> weight of the listener's forward
+
+    def describe(self) -> str:
+        live = [colour for colour, weight in self.weights.items() if weight > 0]
+        if len(live) == 1:
+            return live[0]
+        shares = ", ".join(f"{c} {w}" for c, w in sorted(self.weights.items()))
+        return f"shifting ({shares})"
+
+
+def read_status(stack: str, session: boto3.session.Session, endpoint_url: str | None) -> str:
+    def client(service: str):
+        return session.client(service, endpoint_url=endpoint_url)
+
+    pages = client("cloudformation").get_paginator("list_stack_resources").paginate(
+        StackName=stack)
+    physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId")
+                for page in pages for r in page["StackResourceSummaries"]}
+    groups = {colour: physical[f"TargetGroup{colour.capitalize()}"] for colour in COLOURS}
+    colour_of = {arn: colour for colour, arn in groups.items()}
+    elbv2 = client("elbv2")
+    listeners = elbv2.describe_listeners(
+        ListenerArns=[physical[logical] for _, logical in ROUTES])["Listeners"]
+    by_arn = {item["ListenerArn"]: item for item in listeners}
+    lines = []
+    for name, logical in ROUTES:
+        listener = by_arn[physical[logical]]
+        route = Route(name, _weights(listener["DefaultActions"], colour_of))
+        lines.append(f"{name + ':':<12} {route.describe()} (port {listener['Port']})")
+    for colour, arn in groups.items():
+        states = [t["TargetHealth"]["State"] for t in elbv2.describe_target_health(
+            TargetGroupArn=arn)["TargetHealthDescriptions"]]
+        lines.append(f"{colour + ':':<12} {states.count('healthy')} of {len(states)} "
+                     "targets healthy")
+    lines.append(f"{'deployment:':<12} {_last_deployment(client, physical)}")
+    return "\n".join(lines) + "\n"
+
+
+def _weights(actions: list[dict], colour_of: dict[str, str]) -> dict[str, int]:
+    (action,) = [a for a in actions if a["Type"] == "forward"]
+    groups = action.get("ForwardConfig", {}).get("TargetGroups") or [
+        {"TargetGroupArn": action["TargetGroupArn"]}]
+    return {colour_of.get(g["TargetGroupArn"], g["TargetGroupArn"]): g.get("Weight", 1)
+            for g in groups}
+
+
+def _last_deployment(client, physical: dict[str, str]) -> str:
+    application = physical.get("CodeDeployApplication")
+    group = physical.get("DeploymentGroup")
+    if not application or not group:
+        return "unknown (no CodeDeploy deployment group in the stack)"
+    try:
+        codedeploy = client("codedeploy")
+        ids = codedeploy.list_deployments(applicationName=application,
+                                          deploymentGroupName=group).get("deployments", [])
+        if not ids:
+            return "none yet"
+        info = codedeploy.get_deployment(deploymentId=ids[0])["deploymentInfo"]
+        return f"{info['deploymentId']} {info['status']} (created {info.get('createTime')})"
+    except (ClientError, BotoCoreError) as error:
+        return f"unknown ({error})"
