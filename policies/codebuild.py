@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from awacs import ecr, logs, s3
+from awacs import ecr, s3
 from awacs.aws import Allow, PolicyDocument, Statement
 
 from .calls import OTHER, PASSED_TO, Call, Deployed
+from .statements import ecr_login, write_logs
 
 
 def build_and_push_image(repository_arn: Any, log_group_arn: Any, artifact_bucket_arn: Any,
@@ -19,13 +20,7 @@ def build_and_push_image(repository_arn: Any, log_group_arn: Any, artifact_bucke
     return PolicyDocument(
         Version="2012-10-17",
         Statement=[
-            Statement(
-                Sid="EcrLogin",
-                Effect=Allow,
-                Action=[ecr.GetAuthorizationToken],
-                # GetAuthorizationToken has no resource-level scoping: it must be "*".
-                Resource=["*"],
-            ),
+            ecr_login(),
             Statement(
                 Sid="PushServiceImage",
                 Effect=Allow,
@@ -36,12 +31,7 @@ def build_and_push_image(repository_arn: Any, log_group_arn: Any, artifact_bucke
                         ecr.DescribeImages],
                 Resource=[repository_arn],
             ),
-            Statement(
-                Sid="WriteBuildLogs",
-                Effect=Allow,
-                Action=[logs.CreateLogStream, logs.PutLogEvents],
-                Resource=[log_group_arn],
-            ),
+            write_logs(log_group_arn, sid="WriteBuildLogs"),
             Statement(
                 Sid="ReadSourceWriteBuildArtifacts",
                 Effect=Allow,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from awacs import codedeploy, ec2, logs
+from awacs import codedeploy, ec2
 from awacs.aws import Allow, PolicyDocument, Statement
 
 from .calls import OTHER, Call, Deployed
+from .statements import write_logs
 
 # Lambda creates the function's network interfaces with the execution role, and checks these
 # permissions on "*" when the function is created.
@@ -19,8 +20,7 @@ VPC_ACTIONS = [ec2.CreateNetworkInterface, ec2.DescribeNetworkInterfaces,
 
 def report_hook_status(log_group_arn: Any) -> PolicyDocument:
     return PolicyDocument(Version="2012-10-17", Statement=[
-        Statement(Sid="WriteLogs", Effect=Allow,
-                  Action=[logs.CreateLogStream, logs.PutLogEvents], Resource=[log_group_arn]),
+        write_logs(log_group_arn),
         Statement(Sid="ReportVerdict", Effect=Allow,
                   Action=[codedeploy.PutLifecycleEventHookExecutionStatus],
                   # This action has no resource-level scoping: it must be "*".

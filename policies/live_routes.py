@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from awacs import elasticloadbalancing as elb
-from awacs import logs
 from awacs.aws import Allow, PolicyDocument, Statement
 
 from .calls import Call, Deployed
+from .statements import write_logs
 
 DESCRIBE_DOC = ("https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/"
                 "API_DescribeListeners.html")
@@ -21,8 +21,7 @@ def read_listeners(log_group_arn: Any) -> PolicyDocument:
                   # Describe actions of Elastic Load Balancing have no resource-level
                   # scoping: it must be "*".
                   Resource=["*"]),
-        Statement(Sid="WriteLogs", Effect=Allow,
-                  Action=[logs.CreateLogStream, logs.PutLogEvents], Resource=[log_group_arn]),
+        write_logs(log_group_arn),
     ])
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from awacs import ecr, logs
+from awacs import ecr
 from awacs.aws import Allow, PolicyDocument, Statement
 
 from .calls import OTHER, Call, Deployed
+from .statements import ecr_login, write_logs
 
 
 def pull_image_and_write_logs(repository_arn: Any, log_group_arn: Any) -> PolicyDocument:
@@ -23,13 +24,7 @@ def pull_image_and_write_logs(repository_arn: Any, log_group_arn: Any) -> Policy
     return PolicyDocument(
         Version="2012-10-17",
         Statement=[
-            Statement(
-                Sid="EcrLogin",
-                Effect=Allow,
-                Action=[ecr.GetAuthorizationToken],
-                # GetAuthorizationToken has no resource-level scoping: it must be "*".
-                Resource=["*"],
-            ),
+            ecr_login(),
             Statement(
                 Sid="PullServiceImage",
                 Effect=Allow,
@@ -37,12 +32,7 @@ def pull_image_and_write_logs(repository_arn: Any, log_group_arn: Any) -> Policy
                         ecr.BatchGetImage],
                 Resource=[repository_arn],
             ),
-            Statement(
-                Sid="WriteContainerLogs",
-                Effect=Allow,
-                Action=[logs.CreateLogStream, logs.PutLogEvents],
-                Resource=[log_group_arn],
-            ),
+            write_logs(log_group_arn, sid="WriteContainerLogs"),
         ],
     )
 

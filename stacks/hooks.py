@@ -9,13 +9,13 @@ the NAT gateways, so the load balancer admits the test port from exactly the NAT
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.resources import files
 
-from troposphere import GetAtt, Ref, Sub, Template, awslambda, ec2, iam, logs
+from troposphere import GetAtt, Sub, Template, awslambda, ec2, iam
 
 from policies.hook import report_hook_status
 from policies.trust import LAMBDA, assumed_by
 
+from .functions import handler_source, inline_function, log_group
 from .load_balancer import LoadBalancing
 from .naming import Names
 from .network import Network
@@ -24,7 +24,6 @@ from .settings import Settings
 from .tags import standard_tags
 
 HOOK_MODULE = "test_traffic_hook.py"
-RUNTIME = "python3.12"
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class Hooks:
 
 def hook_source() -> str:
     """The handler module, byte for byte as tested."""
-    return files("stacks.lambdas").joinpath(HOOK_MODULE).read_text(encoding="utf-8")
+    return handler_source(HOOK_MODULE)
 
 
 def build_hooks(template: Template, settings: Settings, names: Names, network: Network,
@@ -67,32 +66,19 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
         ],
         Tags=tags,
     ))
-    log_group = template.add_resource(logs.LogGroup(
-        "TestTrafficHookLogGroup",
-        LogGroupName=f"/aws/lambda/{names.test_traffic_hook}",
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-        **({"RetentionInDays": settings.service.log_retention_days}
-           if settings.service.log_retention_days else {}),
-        Tags=tags,
-    ))
+    group = log_group(template, settings, "TestTrafficHookLogGroup",
+                      f"/aws/lambda/{names.test_traffic_hook}")
     role = template.add_resource(iam.Role(
         "TestTrafficHookRole",
         AssumeRolePolicyDocument=assumed_by(LAMBDA),
         Policies=[iam.Policy(PolicyName="report-hook-status",
-                             PolicyDocument=report_hook_status(GetAtt(log_group, "Arn")))],
+                             PolicyDocument=report_hook_status(GetAtt(group, "Arn")))],
         Tags=tags,
     ))
     paths = hooks.paths or [settings.service.health_check_path]
-    function = template.add_resource(awslambda.Function(
-        "TestTrafficHook",
-        FunctionName=names.test_traffic_hook,
-        Runtime=RUNTIME,
-        Handler="index.handler",
-        Code=awslambda.Code(ZipFile=hook_source()),
-        Role=GetAtt(role, "Arn"),
+    function = inline_function(
+        template, settings, "TestTrafficHook", names.test_traffic_hook, HOOK_MODULE, role, group,
         Timeout=hooks.timeout_seconds,
-        MemorySize=128,
         VpcConfig=awslambda.VPCConfig(SubnetIds=network.service_subnets,
                                       SecurityGroupIds=[GetAtt(hook_group, "GroupId")]),
         Environment=awslambda.Environment(Variables={
@@ -103,9 +89,7 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
             "SUCCESS_RATIO": str(hooks.success_ratio),
             "LATENCY_BUDGET_MS": str(hooks.latency_budget_ms),
         }),
-        LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(log_group)),
-        Tags=tags,
-    ))
+    )
     events = [("AfterAllowTestTraffic", names.test_traffic_hook)]
     if hooks.before_allow_traffic:
         events.append(("BeforeAllowTraffic", names.test_traffic_hook))

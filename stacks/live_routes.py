@@ -12,20 +12,19 @@ can change a listener, so it reads them again before any listener update, and is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 
-from troposphere import AWSObject, GetAtt, Ref, Template, awslambda, iam, logs
+from troposphere import AWSObject, GetAtt, Ref, Template, iam
 
 from policies.live_routes import read_listeners
 from policies.trust import LAMBDA, assumed_by
 
+from .functions import handler_source, inline_function, log_group
 from .naming import BLUE, GREEN, Names
 from .settings import Settings
 from .tags import standard_tags
 
 GUARD_MODULE = "live_routes.py"
-RUNTIME = "python3.12"
 
 
 class LiveRoutesResource(AWSObject):
@@ -44,41 +43,24 @@ class LiveRoutes:
 
 def guard_source() -> str:
     """The handler module, byte for byte as tested."""
-    return files("stacks.lambdas").joinpath(GUARD_MODULE).read_text(encoding="utf-8")
+    return handler_source(GUARD_MODULE)
 
 
 def build_live_routes(template: Template, settings: Settings, names: Names, load_balancer,
                       target_groups: dict, production_port: int,
                       listener_inputs: dict[str, Any]) -> LiveRoutes:
     tags = standard_tags(settings)
-    log_group = template.add_resource(logs.LogGroup(
-        "LiveRoutesLogGroup",
-        LogGroupName=f"/aws/lambda/{names.live_routes}",
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-        **({"RetentionInDays": settings.service.log_retention_days}
-           if settings.service.log_retention_days else {}),
-        Tags=tags,
-    ))
+    group = log_group(template, settings, "LiveRoutesLogGroup",
+                      f"/aws/lambda/{names.live_routes}")
     role = template.add_resource(iam.Role(
         "LiveRoutesRole",
         AssumeRolePolicyDocument=assumed_by(LAMBDA),
         Policies=[iam.Policy(PolicyName="read-listeners",
-                             PolicyDocument=read_listeners(GetAtt(log_group, "Arn")))],
+                             PolicyDocument=read_listeners(GetAtt(group, "Arn")))],
         Tags=tags,
     ))
-    function = template.add_resource(awslambda.Function(
-        "LiveRoutesFunction",
-        FunctionName=names.live_routes,
-        Runtime=RUNTIME,
-        Handler="index.handler",
-        Code=awslambda.Code(ZipFile=guard_source()),
-        Role=GetAtt(role, "Arn"),
-        Timeout=60,
-        MemorySize=128,
-        LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(log_group)),
-        Tags=tags,
-    ))
+    function = inline_function(template, settings, "LiveRoutesFunction", names.live_routes,
+                               GUARD_MODULE, role, group, Timeout=60)
     resource = template.add_resource(LiveRoutesResource(
         "LiveRoutes",
         ServiceToken=GetAtt(function, "Arn"),

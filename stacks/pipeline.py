@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import GetAtt, Ref, Sub, Template, codebuild, codepipeline, events, iam, logs, s3
+from troposphere import GetAtt, Ref, Sub, Template, codebuild, codepipeline, events, iam, s3
 
 from policies.arn import arn
 from policies.bucket import deny_insecure_transport
@@ -22,6 +22,7 @@ from policies.trust import CODEBUILD, CODEPIPELINE, EVENTS, assumed_by
 from .artifacts import (APPSPEC_FILE, IMAGE_PLACEHOLDER_NAME, TASKDEF_FILE, appspec_document,
                         buildspec, sub_json, taskdef_document)
 from .deployment import Deployment
+from .functions import log_group as make_log_group
 from .hooks import Hooks
 from .naming import Names
 from .parameters import Parameters
@@ -245,15 +246,7 @@ def _build_project(template: Template, settings: Settings, names: Names,
                    ecs_service: EcsService, taskdef: dict, appspec: dict, bucket_arn,
                    objects_arn) -> codebuild.Project:
     tags = standard_tags(settings)
-    log_group = template.add_resource(logs.LogGroup(
-        "BuildLogGroup",
-        LogGroupName=names.build_log_group,
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-        **({"RetentionInDays": settings.service.log_retention_days}
-           if settings.service.log_retention_days else {}),
-        Tags=tags,
-    ))
+    log_group = make_log_group(template, settings, "BuildLogGroup", names.build_log_group)
     role = template.add_resource(iam.Role(
         "BuildRole",
         AssumeRolePolicyDocument=assumed_by(CODEBUILD),

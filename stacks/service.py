@@ -10,6 +10,7 @@ from troposphere import GetAtt, Ref, Template, ecr, ecs, iam, logs
 from policies.task_execution import pull_image_and_write_logs
 from policies.trust import ECS_TASKS, assumed_by
 
+from .functions import log_group as make_log_group
 from .load_balancer import LoadBalancing
 from .naming import BLUE, Names
 from .network import Network
@@ -40,17 +41,7 @@ def build_service(template: Template, settings: Settings, names: Names, network:
         ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enabled")],
         Tags=tags,
     ))
-    log_group = template.add_resource(logs.LogGroup(
-        "LogGroup",
-        LogGroupName=names.log_group,
-        # Named resources: a retained copy would block re-creating the stack under that name.
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-        # 0 means "never expire": CloudFormation rejects 0, so the property is left out.
-        **({"RetentionInDays": settings.service.log_retention_days}
-           if settings.service.log_retention_days else {}),
-        Tags=tags,
-    ))
+    log_group = make_log_group(template, settings, "LogGroup", names.log_group)
     repository = template.add_resource(ecr.Repository(
         "Repository",
         RepositoryName=names.repository,
