@@ -6,7 +6,7 @@ CONFIG ?=
 OUTPUT ?= build
 CONFIG_FLAG := $(if $(CONFIG),--config $(CONFIG),)
 
-.PHONY: template artifacts iam test lint bench snapshots readme clean
+.PHONY: template artifacts terraform iam test lint bench snapshots readme clean
 
 # Installs are recorded in stamp files so that repeated runs skip pip until setup.cfg changes.
 $(BIN)/python:
@@ -41,7 +41,7 @@ bench: $(VENV)/.installed
 
 ## snapshots: regenerate the stored templates on purpose, then review `git diff tests/snapshots`
 snapshots: $(VENV)/.installed-test
-	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/test_snapshots.py
+	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/test_snapshots.py tests/test_terraform.py -k snapshot
 
 clean:
 	rm -rf $(VENV) $(OUTPUT) .pytest_cache *.egg-info tests/snapshots/*.actual
@@ -58,3 +58,7 @@ artifacts: $(VENV)/.installed
 ## iam: every role's permissions with the reason each is needed; fails if any is missing or extra
 iam: $(VENV)/.installed
 	$(BIN)/ecs-bluegreen iam $(CONFIG_FLAG) --check
+
+## terraform: write the same system as Terraform JSON to build/terraform/ (CONFIG=path.toml)
+terraform: $(VENV)/.installed
+	$(BIN)/ecs-bluegreen terraform $(CONFIG_FLAG) --output $(OUTPUT)

@@ -87,7 +87,13 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--endpoint-url", metavar="URL",
                         help="AWS endpoint to use instead of the default (e.g. a local test "
                              "server)")
-    for command, default in ((template, "build"), (artifacts, "build/artifacts")):
+    terraform = commands.add_parser(
+        "terraform", help="write the same system as a Terraform configuration (JSON syntax)",
+        description="Write DIR/terraform/main.tf.json, variables.tf.json and outputs.tf.json, "
+                    "translated from the CloudFormation template of the same settings. "
+                    f"{validated}")
+    for command, default in ((template, "build"), (artifacts, "build/artifacts"),
+                             (terraform, "build")):
         command.add_argument("--config", type=Path, metavar="FILE",
                              help="settings file (TOML); default: built-in defaults")
         command.add_argument("--output", type=Path, default=Path(default), metavar="DIR",
@@ -126,19 +132,26 @@ def _template_files(settings: Settings) -> dict[str, str]:
     return {TEMPLATE_FILE: render_template(settings)}
 
 
-RENDERERS = {"template": _template_files, "artifacts": render_artifacts}
+def _terraform_files(settings: Settings) -> dict[str, str]:
+    from .terraform import render_terraform_files
+    return render_terraform_files(settings)
+
+
+RENDERERS = {"template": _template_files, "artifacts": render_artifacts,
+             "terraform": _terraform_files}
 
 
 def write_files(directory: Path, files: dict[str, str]) -> list[Path]:
     """Write every file or none: each goes to a temporary file first, then is renamed."""
-    directory.mkdir(parents=True, exist_ok=True)
     staged = []
     try:
         for name, text in files.items():
-            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
+            final = directory / name
+            final.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(text)
-            staged.append((Path(temporary), directory / name))
+            staged.append((Path(temporary), final))
     except BaseException:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)

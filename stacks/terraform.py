@@ -1,0 +1,716 @@
+"""The same system as a Terraform configuration (JSON syntax), for teams on Terraform.
+
+The CloudFormation builders make every decision once; this module translates their rendered
+template, resource by resource, into hashicorp/aws resources: intrinsics become Terraform
+references, Parameters become variables with the same validation, and the IAM documents are
+the same awacs-built documents with Terraform references in place of Ref/GetAtt/Sub.
+
+Where Terraform has what CloudFormation lacks, it is used: the listeners and the service
+`ignore_changes` what CodeDeploy and auto scaling own after the first deployment, so the
+live-route guard (a CloudFormation custom resource) is not needed and not rendered.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from .settings import Settings
+from .template import build_template
+
+AWS_PROVIDER = {"source": "hashicorp/aws", "version": "~> 6.0"}
+ARCHIVE_PROVIDER = {"source": "hashicorp/archive", "version": "~> 2.4"}
+# CloudFormation-only resources: the guard that stands in for ignore_changes.
+CFN_ONLY = {"LiveRoutes", "LiveRoutesFunction", "LiveRoutesRole", "LiveRoutesLogGroup"}
+
+PSEUDO = {
+    "AWS::Region": "data.aws_region.current.region",
+    "AWS::AccountId": "data.aws_caller_identity.current.account_id",
+    "AWS::Partition": "data.aws_partition.current.partition",
+    "AWS::URLSuffix": "data.aws_partition.current.dns_suffix",
+}
+
+# CloudFormation type -> (Terraform type, attribute that Ref returns)
+TYPES = {
+    "AWS::EC2::VPC": ("aws_vpc", "id"),
+    "AWS::EC2::InternetGateway": ("aws_internet_gateway", "id"),
+    "AWS::EC2::VPCGatewayAttachment": ("aws_internet_gateway_attachment", "id"),
+    "AWS::EC2::Subnet": ("aws_subnet", "id"),
+    "AWS::EC2::RouteTable": ("aws_route_table", "id"),
+    "AWS::EC2::Route": ("aws_route", "id"),
+    "AWS::EC2::SubnetRouteTableAssociation": ("aws_route_table_association", "id"),
+    "AWS::EC2::EIP": ("aws_eip", "public_ip"),
+    "AWS::EC2::NatGateway": ("aws_nat_gateway", "id"),
+    "AWS::EC2::SecurityGroup": ("aws_security_group", "id"),
+    "AWS::EC2::SecurityGroupIngress": ("aws_vpc_security_group_ingress_rule", "id"),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": ("aws_lb", "arn"),
+    "AWS::ElasticLoadBalancingV2::TargetGroup": ("aws_lb_target_group", "arn"),
+    "AWS::ElasticLoadBalancingV2::Listener": ("aws_lb_listener", "arn"),
+    "AWS::ECS::Cluster": ("aws_ecs_cluster", "name"),
+    "AWS::ECS::TaskDefinition": ("aws_ecs_task_definition", "arn"),
+    "AWS::ECS::Service": ("aws_ecs_service", "name"),
+    "AWS::Logs::LogGroup": ("aws_cloudwatch_log_group", "name"),
+    "AWS::ECR::Repository": ("aws_ecr_repository", "name"),
+    "AWS::IAM::Role": ("aws_iam_role", "name"),
+    "AWS::ApplicationAutoScaling::ScalableTarget": ("aws_appautoscaling_target", "id"),
+    "AWS::ApplicationAutoScaling::ScalingPolicy": ("aws_appautoscaling_policy", "arn"),
+    "AWS::CodeDeploy::Application": ("aws_codedeploy_app", "name"),
+    "AWS::CodeDeploy::DeploymentConfig": ("aws_codedeploy_deployment_config",
+                                          "deployment_config_name"),
+    "AWS::CodeDeploy::DeploymentGroup": ("aws_codedeploy_deployment_group",
+                                         "deployment_group_name"),
+    "AWS::CloudWatch::Alarm": ("aws_cloudwatch_metric_alarm", "alarm_name"),
+    "AWS::Lambda::Function": ("aws_lambda_function", "function_name"),
+    "AWS::SNS::Topic": ("aws_sns_topic", "arn"),
+    "AWS::S3::Bucket": ("aws_s3_bucket", "bucket"),
+    "AWS::S3::BucketPolicy": ("aws_s3_bucket_policy", "id"),
+    "AWS::CodeBuild::Project": ("aws_codebuild_project", "name"),
+    "AWS::CodePipeline::Pipeline": ("aws_codepipeline", "name"),
+    "AWS::Events::Rule": ("aws_cloudwatch_event_rule", "name"),
+}
+
+# Fn::GetAtt attribute -> Terraform attribute (the same for every type that has it).
+ATTRIBUTES = {"Arn": "arn", "GroupId": "id", "DNSName": "dns_name", "TargetGroupName": "name",
+              "TargetGroupFullName": "arn_suffix", "LoadBalancerFullName": "arn_suffix",
+              "AllocationId": "allocation_id", "RepositoryUri": "repository_url",
+              "Name": "name"}
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def literal(text: str) -> str:
+    """A plain string as a Terraform template string: ${ and %{ escaped."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
+class Translator:
+    def __init__(self, template: dict):
+        self.template = template
+        self.resources: dict[str, dict[str, dict]] = {}
+        self.data: dict[str, dict[str, dict]] = {}
+        # Expressions with string literals live here: inside a JSON-encoded IAM document their
+        # quotes would be escaped.
+        self.locals: dict[str, str] = {}
+
+    # --- references ---------------------------------------------------------------------------
+    def address(self, logical_id: str) -> str:
+        kind = self.template["Resources"][logical_id]["Type"]
+        return f"{TYPES[kind][0]}.{snake(logical_id)}"
+
+    def ref_expr(self, name: str) -> str:
+        if name in PSEUDO:
+            self._pseudo_data()
+            return PSEUDO[name]
+        if name in self.template.get("Parameters", {}):
+            return f"var.{snake(name)}"
+        kind = self.template["Resources"][name]["Type"]
+        return f"{self.address(name)}.{TYPES[kind][1]}"
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        """Fn::GetAtt as a Terraform template string."""
+        kind = self.template["Resources"][logical_id]["Type"]
+        text = f"${{{self.address(logical_id)}.{ATTRIBUTES[attribute]}}}"
+        # CloudFormation's log group Arn ends in ":*" (its streams); Terraform's does not.
+        return text + ":*" if kind == "AWS::Logs::LogGroup" and attribute == "Arn" else text
+
+    def _pseudo_data(self) -> None:
+        self.data.setdefault("aws_region", {"current": {}})
+        self.data.setdefault("aws_caller_identity", {"current": {}})
+        self.data.setdefault("aws_partition", {"current": {}})
+
+    def expr(self, value: Any) -> str:
+        """An intrinsic as a Terraform expression (no ${})."""
+        (function, argument), = value.items()
+        if function == "Ref":
+            return self.ref_expr(argument)
+        if function == "Fn::Select":
+            index, items = argument
+            if items == {"Fn::GetAZs": ""}:
+                self.data.setdefault("aws_availability_zones",
+                                     {"available": {"state": "available"}})
+                return f"data.aws_availability_zones.available.names[{index}]"
+            (split, (separator, text)), = items.items()
+            if split != "Fn::Split":
+                raise ValueError(f"no Terraform form for Fn::Select of {split}")
+            name = f"{self.expr(text).split('.')[-1]}_part_{index}"
+            self.locals[name] = (f"${{element(split({json.dumps(separator)}, "
+                                 f"{self.expr(text)}), {index})}}")
+            return f"local.{name}"
+        raise ValueError(f"no Terraform form for {function}")
+
+    def val(self, value: Any) -> Any:
+        """A property value for Terraform JSON: intrinsics as ${...} templates."""
+        if isinstance(value, list):
+            return [self.val(v) for v in value]
+        if isinstance(value, str):
+            return literal(value)
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1 and next(iter(value)) == "Fn::Sub":
+            return self._sub(value["Fn::Sub"])
+        if len(value) == 1 and next(iter(value)) == "Fn::GetAtt":
+            return self.get_att(*value["Fn::GetAtt"])
+        if len(value) == 1 and next(iter(value)) == "Fn::Join":
+            separator, parts = value["Fn::Join"]
+            return separator.join(self._piece(p) for p in parts)
+        if len(value) == 1 and next(iter(value)).startswith(("Ref", "Fn::")):
+            return "${" + self.expr(value) + "}"
+        return {k: self.val(v) for k, v in value.items()}
+
+    def _piece(self, part: Any) -> str:
+        return literal(part) if isinstance(part, str) else self.val(part)
+
+    def _sub(self, argument: Any) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+
+        def replace(match: re.Match) -> str:
+            name = match.group(1)
+            if name.startswith("!"):
+                return "$${" + name[1:] + "}"
+            if name in variables:
+                return self._piece(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                return self.get_att(*name.split(".", 1))
+            return "${" + self.ref_expr(name) + "}"
+        parts = re.split(r"(\$\{[^}]+\})", text)
+        return "".join(replace(re.match(r"\$\{([^}]+)\}", p)) if p.startswith("${")
+                       else literal(p) for p in parts)
+
+    def policy(self, document: dict) -> str:
+        """An IAM document (the same awacs-built one the stack uses) as a Terraform string."""
+        resolved = self.val(document)
+        return json.dumps(resolved, separators=(",", ":"))
+
+    # --- output ------------------------------------------------------------------------------
+    def add(self, tf_type: str, name: str, body: dict) -> None:
+        self.resources.setdefault(tf_type, {})[name] = body
+
+
+def tags(t: Translator, properties: dict) -> dict:
+    return {tag["Key"]: t.val(tag["Value"]) for tag in properties.get("Tags", [])}
+
+
+def _omit_none(body: dict) -> dict:
+    return {k: v for k, v in body.items() if v is not None and v != [] and v != {}}
+
+
+# --- one converter per CloudFormation type ------------------------------------------------------
+# Each takes (translator, logical id, properties, resource) and adds Terraform resources.
+
+def _vpc(t, n, p, r):
+    t.add("aws_vpc", snake(n), {"cidr_block": p["CidrBlock"],
+                               "enable_dns_hostnames": p["EnableDnsHostnames"],
+                               "enable_dns_support": p["EnableDnsSupport"], "tags": tags(t, p)})
+
+
+def _simple(tf_type: str, mapping: dict[str, str]) -> Callable:
+    def convert(t, n, p, r):
+        body = {tf: t.val(p[cfn]) for cfn, tf in mapping.items() if cfn in p}
+        if "Tags" in p:
+            body["tags"] = tags(t, p)
+        t.add(tf_type, snake(n), body)
+    return convert
+
+
+def _security_group(t, n, p, r):
+    t.add("aws_security_group", snake(n), _omit_none({
+        "name": p.get("GroupName"), "description": p["GroupDescription"],
+        "vpc_id": t.val(p["VpcId"]), "tags": tags(t, p)}))
+    group = f"${{aws_security_group.{snake(n)}.id}}"
+    for index, rule in enumerate(p.get("SecurityGroupIngress", []), start=1):
+        _rule(t, "ingress", f"{snake(n)}_ingress_{index}", group, rule)
+    egress = p.get("SecurityGroupEgress")
+    if egress is None:  # CloudFormation's default egress; Terraform's groups have none
+        egress = [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0", "Description": "All egress"}]
+    for index, rule in enumerate(egress, start=1):
+        _rule(t, "egress", f"{snake(n)}_egress_{index}", group, rule)
+
+
+def _rule(t, direction: str, name: str, group: str, rule: dict) -> None:
+    body = {"security_group_id": group, "ip_protocol": rule["IpProtocol"],
+            "description": rule.get("Description")}
+    if rule["IpProtocol"] != "-1":
+        body.update(from_port=rule["FromPort"], to_port=rule["ToPort"])
+    if "CidrIp" in rule:
+        body["cidr_ipv4"] = t.val(rule["CidrIp"])
+    peer = rule.get("SourceSecurityGroupId") or rule.get("DestinationSecurityGroupId")
+    if peer is not None:
+        body["referenced_security_group_id"] = t.val(peer)
+    t.add(f"aws_vpc_security_group_{direction}_rule", name, _omit_none(body))
+
+
+def _ingress(t, n, p, r):
+    _rule(t, "ingress", snake(n), t.val(p["GroupId"]), p)
+
+
+def _load_balancer(t, n, p, r):
+    attributes = {a["Key"]: a["Value"] for a in p.get("LoadBalancerAttributes", [])}
+    t.add("aws_lb", snake(n), {
+        "name": p["Name"], "internal": p["Scheme"] == "internal",
+        "load_balancer_type": p["Type"], "subnets": t.val(p["Subnets"]),
+        "security_groups": t.val(p["SecurityGroups"]),
+        "drop_invalid_header_fields":
+            attributes.get("routing.http.drop_invalid_header_fields.enabled") == "true",
+        "tags": tags(t, p)})
+
+
+def _target_group(t, n, p, r):
+    attributes = {a["Key"]: a["Value"] for a in p.get("TargetGroupAttributes", [])}
+    t.add("aws_lb_target_group", snake(n), {
+        "name": p["Name"], "port": p["Port"], "protocol": p["Protocol"],
+        "protocol_version": p["ProtocolVersion"], "target_type": p["TargetType"],
+        "vpc_id": t.val(p["VpcId"]),
+        "deregistration_delay": attributes["deregistration_delay.timeout_seconds"],
+        "health_check": {
+            "enabled": p["HealthCheckEnabled"], "path": p["HealthCheckPath"],
+            "interval": p["HealthCheckIntervalSeconds"],
+            "timeout": p["HealthCheckTimeoutSeconds"],
+            "healthy_threshold": p["HealthyThresholdCount"],
+            "unhealthy_threshold": p["UnhealthyThresholdCount"],
+            "matcher": p["Matcher"]["HttpCode"]},
+        "tags": tags(t, p)})
+
+
+def _listener(t, n, p, r):
+    (action,) = p["DefaultActions"]
+    if action["Type"] == "redirect":
+        redirect = action["RedirectConfig"]
+        default = {"type": "redirect", "redirect": {
+            "protocol": redirect["Protocol"], "port": redirect["Port"],
+            "status_code": redirect["StatusCode"]}}
+        ignore = []
+    else:
+        target = action["TargetGroupArn"]
+        if "Fn::GetAtt" in target and target["Fn::GetAtt"][0] == "LiveRoutes":
+            # The guard's answer at creation: production on blue, test on green.
+            colour = "Blue" if target["Fn::GetAtt"][1] == "Production" else "Green"
+            target = {"Ref": f"TargetGroup{colour}"}
+        default = {"type": "forward", "target_group_arn": t.val(target)}
+        # CodeDeploy owns the route after the first deployment.
+        ignore = ["default_action"]
+    body = _omit_none({
+        "load_balancer_arn": t.val(p["LoadBalancerArn"]), "port": p["Port"],
+        "protocol": p["Protocol"], "ssl_policy": p.get("SslPolicy"),
+        "certificate_arn": t.val(p["Certificates"][0]["CertificateArn"])
+        if "Certificates" in p else None,
+        "default_action": default, "tags": tags(t, p)})
+    if ignore:
+        body["lifecycle"] = {"ignore_changes": ignore}
+    t.add("aws_lb_listener", snake(n), body)
+
+
+def _cluster(t, n, p, r):
+    t.add("aws_ecs_cluster", snake(n), {
+        "name": p["ClusterName"],
+        "setting": [{"name": s["Name"], "value": s["Value"]} for s in p["ClusterSettings"]],
+        "tags": tags(t, p)})
+
+
+def _log_group(t, n, p, r):
+    t.add("aws_cloudwatch_log_group", snake(n), _omit_none({
+        "name": p["LogGroupName"], "retention_in_days": p.get("RetentionInDays"),
+        "tags": tags(t, p)}))
+
+
+def _repository(t, n, p, r):
+    t.add("aws_ecr_repository", snake(n), {
+        "name": p["RepositoryName"], "image_tag_mutability": p["ImageTagMutability"],
+        "image_scanning_configuration": {
+            "scan_on_push": p["ImageScanningConfiguration"]["ScanOnPush"]},
+        "tags": tags(t, p)})
+    t.add("aws_ecr_lifecycle_policy", snake(n), {
+        "repository": f"${{aws_ecr_repository.{snake(n)}.name}}",
+        "policy": literal(p["LifecyclePolicy"]["LifecyclePolicyText"])})
+
+
+def _role(t, n, p, r):
+    t.add("aws_iam_role", snake(n), {
+        "assume_role_policy": t.policy(p["AssumeRolePolicyDocument"]),
+        "tags": tags(t, p)})
+    role = f"${{aws_iam_role.{snake(n)}.id}}"
+    for policy in p.get("Policies", []):
+        t.add("aws_iam_role_policy", f"{snake(n)}_{snake(policy['PolicyName'].replace('-', '_'))}",
+              {"name": policy["PolicyName"], "role": role,
+               "policy": t.policy(policy["PolicyDocument"])})
+    for index, arn in enumerate(p.get("ManagedPolicyArns", []), start=1):
+        t.add("aws_iam_role_policy_attachment", f"{snake(n)}_managed_{index}",
+              {"role": role, "policy_arn": t.val(arn)})
+
+
+def _task_definition(t, n, p, r):
+    from .artifacts import _api_shape  # the same PascalCase -> API mapping as taskdef.json
+    containers = [{k: v for k, v in _api_shape(c).items()} for c in p["ContainerDefinitions"]]
+    rendered = json.dumps(t.val(_tf_refs_in_api_shape(containers)), separators=(",", ":"))
+    t.add("aws_ecs_task_definition", snake(n), {
+        "family": p["Family"], "requires_compatibilities": p["RequiresCompatibilities"],
+        "network_mode": p["NetworkMode"], "cpu": p["Cpu"], "memory": p["Memory"],
+        "execution_role_arn": t.val(p["ExecutionRoleArn"]),
+        "task_role_arn": t.val(p["TaskRoleArn"]),
+        "runtime_platform": {
+            "operating_system_family": p["RuntimePlatform"]["OperatingSystemFamily"],
+            "cpu_architecture": p["RuntimePlatform"]["CpuArchitecture"]},
+        "container_definitions": rendered, "tags": tags(t, p)})
+
+
+def _tf_refs_in_api_shape(value: Any) -> Any:
+    """_api_shape leaves intrinsics as Fn::Sub variables (${X}); turn them back into
+    intrinsics for the translator."""
+    if isinstance(value, list):
+        return [_tf_refs_in_api_shape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _tf_refs_in_api_shape(v) for k, v in value.items()}
+    if isinstance(value, str) and "${" in value:
+        return {"Fn::Sub": value}
+    return value
+
+
+def _service(t, n, p, r):
+    (lb,) = p["LoadBalancers"]
+    vpc = p["NetworkConfiguration"]["AwsvpcConfiguration"]
+    t.add("aws_ecs_service", snake(n), {
+        "name": p["ServiceName"], "cluster": t.val(p["Cluster"]),
+        "task_definition": p["TaskDefinition"], "desired_count": t.val(p["DesiredCount"]),
+        "launch_type": p["LaunchType"], "platform_version": p["PlatformVersion"],
+        "scheduling_strategy": p["SchedulingStrategy"],
+        "deployment_controller": {"type": p["DeploymentController"]["Type"]},
+        "health_check_grace_period_seconds": p["HealthCheckGracePeriodSeconds"],
+        "load_balancer": {"target_group_arn": t.val(lb["TargetGroupArn"]),
+                          "container_name": lb["ContainerName"],
+                          "container_port": lb["ContainerPort"]},
+        "network_configuration": {"subnets": t.val(vpc["Subnets"]),
+                                  "security_groups": t.val(vpc["SecurityGroups"]),
+                                  "assign_public_ip": vpc["AssignPublicIp"] == "ENABLED"},
+        "enable_ecs_managed_tags": p["EnableECSManagedTags"],
+        "propagate_tags": p["PropagateTags"], "tags": tags(t, p),
+        "depends_on": [t.address(d) for d in r.get("DependsOn", [])],
+        # CodeDeploy owns the running task definition and the load balancer binding; auto
+        # scaling owns the desired count.
+        "lifecycle": {"ignore_changes": ["task_definition", "load_balancer", "desired_count"]},
+    })
+
+
+def _scalable_target(t, n, p, r):
+    t.add("aws_appautoscaling_target", snake(n), {
+        "service_namespace": p["ServiceNamespace"], "scalable_dimension": p["ScalableDimension"],
+        "resource_id": t.val(p["ResourceId"]), "min_capacity": p["MinCapacity"],
+        "max_capacity": p["MaxCapacity"], "tags": tags(t, p)})
+
+
+def _scaling_policy(t, n, p, r):
+    target = snake(p["ScalingTargetId"]["Ref"])
+    config = p["TargetTrackingScalingPolicyConfiguration"]
+    t.add("aws_appautoscaling_policy", snake(n), {
+        "name": p["PolicyName"], "policy_type": p["PolicyType"],
+        "resource_id": f"${{aws_appautoscaling_target.{target}.resource_id}}",
+        "scalable_dimension": f"${{aws_appautoscaling_target.{target}.scalable_dimension}}",
+        "service_namespace": f"${{aws_appautoscaling_target.{target}.service_namespace}}",
+        "target_tracking_scaling_policy_configuration": {
+            "target_value": config["TargetValue"],
+            "scale_in_cooldown": config["ScaleInCooldown"],
+            "scale_out_cooldown": config["ScaleOutCooldown"],
+            "predefined_metric_specification": {"predefined_metric_type": config[
+                "PredefinedMetricSpecification"]["PredefinedMetricType"]}}})
+
+
+def _deployment_config(t, n, p, r):
+    routing = p["TrafficRoutingConfig"]
+    kind = routing["Type"]
+    body = {"type": kind}
+    if kind == "TimeBasedCanary":
+        body["time_based_canary"] = {"interval": routing[kind]["CanaryInterval"],
+                                     "percentage": routing[kind]["CanaryPercentage"]}
+    elif kind == "TimeBasedLinear":
+        body["time_based_linear"] = {"interval": routing[kind]["LinearInterval"],
+                                     "percentage": routing[kind]["LinearPercentage"]}
+    t.add("aws_codedeploy_deployment_config", snake(n), {
+        "deployment_config_name": p["DeploymentConfigName"],
+        "compute_platform": p["ComputePlatform"], "traffic_routing_config": body})
+
+
+def _deployment_group(t, n, p, r):
+    (pair,) = p["LoadBalancerInfo"]["TargetGroupPairInfoList"]
+    blue_green = p["BlueGreenDeploymentConfiguration"]
+    ready = blue_green["DeploymentReadyOption"]
+    terminate = blue_green["TerminateBlueInstancesOnDeploymentSuccess"]
+    (service,) = p["ECSServices"]
+    body = {
+        "app_name": t.val(p["ApplicationName"]),
+        "deployment_group_name": p["DeploymentGroupName"],
+        "service_role_arn": t.val(p["ServiceRoleArn"]),
+        "deployment_config_name": t.val(p["DeploymentConfigName"]),
+        "deployment_style": {"deployment_option": p["DeploymentStyle"]["DeploymentOption"],
+                             "deployment_type": p["DeploymentStyle"]["DeploymentType"]},
+        "ecs_service": {"cluster_name": t.val(service["ClusterName"]),
+                        "service_name": t.val(service["ServiceName"])},
+        "load_balancer_info": {"target_group_pair_info": {
+            "prod_traffic_route": {"listener_arns": t.val(
+                pair["ProdTrafficRoute"]["ListenerArns"])},
+            "test_traffic_route": {"listener_arns": t.val(
+                pair["TestTrafficRoute"]["ListenerArns"])},
+            "target_group": [{"name": t.val(g["Name"])} for g in pair["TargetGroups"]]}},
+        "blue_green_deployment_config": {
+            "deployment_ready_option": {"action_on_timeout": ready["ActionOnTimeout"],
+                                        "wait_time_in_minutes": ready["WaitTimeInMinutes"]},
+            "terminate_blue_instances_on_deployment_success": {
+                "action": terminate["Action"],
+                "termination_wait_time_in_minutes": terminate["TerminationWaitTimeInMinutes"]}},
+        "auto_rollback_configuration": {
+            "enabled": p["AutoRollbackConfiguration"]["Enabled"],
+            "events": p["AutoRollbackConfiguration"]["Events"]},
+        "tags": tags(t, p)}
+    if "AlarmConfiguration" in p:
+        alarms = p["AlarmConfiguration"]
+        body["alarm_configuration"] = {
+            "alarms": [t.val(a["Name"]) for a in alarms["Alarms"]],
+            "enabled": alarms["Enabled"],
+            "ignore_poll_alarm_failure": alarms["IgnorePollAlarmFailure"]}
+    for trigger in p.get("TriggerConfigurations", []):
+        body.setdefault("trigger_configuration", []).append({
+            "trigger_name": trigger["TriggerName"], "trigger_events": trigger["TriggerEvents"],
+            "trigger_target_arn": t.val(trigger["TriggerTargetArn"])})
+    t.add("aws_codedeploy_deployment_group", snake(n), body)
+
+
+def _alarm(t, n, p, r):
+    statistic = ({"extended_statistic": p["ExtendedStatistic"]} if "ExtendedStatistic" in p
+                 else {"statistic": p["Statistic"]})
+    t.add("aws_cloudwatch_metric_alarm", snake(n), {
+        "alarm_name": p["AlarmName"], "alarm_description": p["AlarmDescription"],
+        "namespace": p["Namespace"], "metric_name": p["MetricName"],
+        "dimensions": {d["Name"]: t.val(d["Value"]) for d in p["Dimensions"]},
+        "period": p["Period"], "evaluation_periods": p["EvaluationPeriods"],
+        "threshold": p["Threshold"], "comparison_operator": p["ComparisonOperator"],
+        "treat_missing_data": p["TreatMissingData"], **statistic, "tags": tags(t, p)})
+
+
+def _function(t, n, p, r):
+    name = snake(n)
+    t.data.setdefault("archive_file", {})[name] = {
+        "type": "zip", "output_path": f"${{path.module}}/{name}.zip",
+        "source": {"content": literal(p["Code"]["ZipFile"]), "filename": "index.py"}}
+    body = {
+        "function_name": p["FunctionName"], "runtime": p["Runtime"], "handler": p["Handler"],
+        "role": t.val(p["Role"]), "timeout": p["Timeout"], "memory_size": p["MemorySize"],
+        "filename": f"${{data.archive_file.{name}.output_path}}",
+        "source_code_hash": f"${{data.archive_file.{name}.output_base64sha256}}",
+        "logging_config": {"log_format": "Text",
+                           "log_group": t.val(p["LoggingConfig"]["LogGroup"])},
+        "tags": tags(t, p)}
+    if "VpcConfig" in p:
+        body["vpc_config"] = {"subnet_ids": t.val(p["VpcConfig"]["SubnetIds"]),
+                              "security_group_ids": t.val(p["VpcConfig"]["SecurityGroupIds"])}
+    if "Environment" in p:
+        body["environment"] = {"variables": t.val(p["Environment"]["Variables"])}
+    t.add("aws_lambda_function", name, body)
+
+
+def _topic(t, n, p, r):
+    t.add("aws_sns_topic", snake(n), {"name": p["TopicName"], "tags": tags(t, p)})
+    t.add("aws_sns_topic_subscription", snake(n), {
+        "count": '${var.notification_email == "" ? 0 : 1}',
+        "topic_arn": f"${{aws_sns_topic.{snake(n)}.arn}}", "protocol": "email",
+        "endpoint": "${var.notification_email}"})
+
+
+def _bucket(t, n, p, r):
+    name = snake(n)
+    bucket = f"${{aws_s3_bucket.{name}.id}}"
+    rule = p["LifecycleConfiguration"]["Rules"][0]
+    t.add("aws_s3_bucket", name, {"bucket_prefix": "artifacts-", "tags": tags(t, p),
+                                  # DeletionPolicy Retain: Terraform keeps it on destroy too.
+                                  "lifecycle": {"prevent_destroy": True}})
+    t.add("aws_s3_bucket_versioning", name, {"bucket": bucket, "versioning_configuration": {
+        "status": p["VersioningConfiguration"]["Status"]}})
+    (sse,) = p["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    t.add("aws_s3_bucket_server_side_encryption_configuration", name, {
+        "bucket": bucket, "rule": {"apply_server_side_encryption_by_default": {
+            "sse_algorithm": sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"]}}})
+    block = p["PublicAccessBlockConfiguration"]
+    t.add("aws_s3_bucket_public_access_block", name, {
+        "bucket": bucket, "block_public_acls": block["BlockPublicAcls"],
+        "block_public_policy": block["BlockPublicPolicy"],
+        "ignore_public_acls": block["IgnorePublicAcls"],
+        "restrict_public_buckets": block["RestrictPublicBuckets"]})
+    t.add("aws_s3_bucket_ownership_controls", name, {"bucket": bucket, "rule": {
+        "object_ownership": p["OwnershipControls"]["Rules"][0]["ObjectOwnership"]}})
+    t.add("aws_s3_bucket_lifecycle_configuration", name, {"bucket": bucket, "rule": {
+        "id": rule["Id"], "status": rule["Status"], "filter": {},
+        "expiration": {"days": rule["ExpirationInDays"]},
+        "noncurrent_version_expiration": {
+            "noncurrent_days": rule["NoncurrentVersionExpiration"]["NoncurrentDays"]},
+        "abort_incomplete_multipart_upload": {
+            "days_after_initiation": rule["AbortIncompleteMultipartUpload"][
+                "DaysAfterInitiation"]}}})
+
+
+def _bucket_policy(t, n, p, r):
+    t.add("aws_s3_bucket_policy", snake(n), {
+        "bucket": t.val(p["Bucket"]), "policy": t.policy(p["PolicyDocument"])})
+
+
+def _project(t, n, p, r):
+    environment = p["Environment"]
+    t.add("aws_codebuild_project", snake(n), {
+        "name": p["Name"], "service_role": t.val(p["ServiceRole"]),
+        "build_timeout": p["TimeoutInMinutes"],
+        "artifacts": {"type": p["Artifacts"]["Type"]},
+        "source": {"type": p["Source"]["Type"], "buildspec": literal(p["Source"]["BuildSpec"])},
+        "environment": {
+            "compute_type": environment["ComputeType"], "image": environment["Image"],
+            "type": environment["Type"], "privileged_mode": environment["PrivilegedMode"],
+            "image_pull_credentials_type": environment["ImagePullCredentialsType"],
+            "environment_variable": [{"name": v["Name"], "type": v["Type"],
+                                      "value": t.val(v["Value"])}
+                                     for v in environment["EnvironmentVariables"]]},
+        "cache": {"type": p["Cache"]["Type"], "modes": p["Cache"]["Modes"]},
+        "logs_config": {"cloudwatch_logs": {
+            "status": p["LogsConfig"]["CloudWatchLogs"]["Status"],
+            "group_name": t.val(p["LogsConfig"]["CloudWatchLogs"]["GroupName"])}},
+        "tags": tags(t, p)})
+
+
+def _pipeline(t, n, p, r):
+    stages = []
+    for stage in p["Stages"]:
+        actions = []
+        for action in stage["Actions"]:
+            kind = action["ActionTypeId"]
+            actions.append(_omit_none({
+                "name": action["Name"], "category": kind["Category"], "owner": kind["Owner"],
+                "provider": kind["Provider"], "version": kind["Version"],
+                "configuration": {k: t.val(v) for k, v in action["Configuration"].items()},
+                "input_artifacts": [a["Name"] for a in action.get("InputArtifacts", [])],
+                "output_artifacts": [a["Name"] for a in action.get("OutputArtifacts", [])],
+                "namespace": action.get("Namespace"), "run_order": action.get("RunOrder")}))
+        stages.append({"name": stage["Name"], "action": actions})
+    t.add("aws_codepipeline", snake(n), {
+        "name": p["Name"], "pipeline_type": p["PipelineType"],
+        "execution_mode": p["ExecutionMode"], "role_arn": t.val(p["RoleArn"]),
+        "artifact_store": {"type": p["ArtifactStore"]["Type"],
+                           "location": t.val(p["ArtifactStore"]["Location"])},
+        "stage": stages, "tags": tags(t, p)})
+
+
+def _rule_resource(t, n, p, r):
+    t.add("aws_cloudwatch_event_rule", snake(n), {
+        "description": p.get("Description", ""), "state": p["State"],
+        "event_pattern": json.dumps(t.val(p["EventPattern"]), separators=(",", ":")),
+        "tags": tags(t, p)})
+    for target in p["Targets"]:
+        t.add("aws_cloudwatch_event_target", f"{snake(n)}_{snake(target['Id'])}", {
+            "rule": f"${{aws_cloudwatch_event_rule.{snake(n)}.name}}",
+            "target_id": target["Id"], "arn": t.val(target["Arn"]),
+            "role_arn": t.val(target["RoleArn"])})
+
+
+CONVERTERS: dict[str, Callable] = {
+    "AWS::EC2::VPC": _vpc,
+    "AWS::EC2::InternetGateway": _simple("aws_internet_gateway", {}),
+    "AWS::EC2::VPCGatewayAttachment": _simple("aws_internet_gateway_attachment", {
+        "InternetGatewayId": "internet_gateway_id", "VpcId": "vpc_id"}),
+    "AWS::EC2::Subnet": _simple("aws_subnet", {
+        "VpcId": "vpc_id", "CidrBlock": "cidr_block", "AvailabilityZone": "availability_zone",
+        "MapPublicIpOnLaunch": "map_public_ip_on_launch"}),
+    "AWS::EC2::RouteTable": _simple("aws_route_table", {"VpcId": "vpc_id"}),
+    "AWS::EC2::Route": _simple("aws_route", {
+        "RouteTableId": "route_table_id", "DestinationCidrBlock": "destination_cidr_block",
+        "GatewayId": "gateway_id", "NatGatewayId": "nat_gateway_id"}),
+    "AWS::EC2::SubnetRouteTableAssociation": _simple("aws_route_table_association", {
+        "SubnetId": "subnet_id", "RouteTableId": "route_table_id"}),
+    "AWS::EC2::EIP": _simple("aws_eip", {"Domain": "domain"}),
+    "AWS::EC2::NatGateway": _simple("aws_nat_gateway", {
+        "AllocationId": "allocation_id", "SubnetId": "subnet_id"}),
+    "AWS::EC2::SecurityGroup": _security_group,
+    "AWS::EC2::SecurityGroupIngress": _ingress,
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": _load_balancer,
+    "AWS::ElasticLoadBalancingV2::TargetGroup": _target_group,
+    "AWS::ElasticLoadBalancingV2::Listener": _listener,
+    "AWS::ECS::Cluster": _cluster,
+    "AWS::Logs::LogGroup": _log_group,
+    "AWS::ECR::Repository": _repository,
+    "AWS::IAM::Role": _role,
+    "AWS::ECS::TaskDefinition": _task_definition,
+    "AWS::ECS::Service": _service,
+    "AWS::ApplicationAutoScaling::ScalableTarget": _scalable_target,
+    "AWS::ApplicationAutoScaling::ScalingPolicy": _scaling_policy,
+    "AWS::CodeDeploy::Application": _simple("aws_codedeploy_app", {
+        "ApplicationName": "name", "ComputePlatform": "compute_platform"}),
+    "AWS::CodeDeploy::DeploymentConfig": _deployment_config,
+    "AWS::CodeDeploy::DeploymentGroup": _deployment_group,
+    "AWS::CloudWatch::Alarm": _alarm,
+    "AWS::Lambda::Function": _function,
+    "AWS::SNS::Topic": _topic,
+    "AWS::S3::Bucket": _bucket,
+    "AWS::S3::BucketPolicy": _bucket_policy,
+    "AWS::CodeBuild::Project": _project,
+    "AWS::CodePipeline::Pipeline": _pipeline,
+    "AWS::Events::Rule": _rule_resource,
+}
+
+
+def _variable(t: Translator, name: str, parameter: dict) -> dict:
+    kind = parameter["Type"]
+    variable = {"description": parameter.get("Description", name)}
+    reference = f"var.{snake(name)}"
+    validations = []
+    if kind == "Number":
+        variable["type"] = "number"
+        low, high = parameter["MinValue"], parameter["MaxValue"]
+        validations.append((f"{reference} >= {low} && {reference} <= {high}",
+                            f"{name} must be from {low} to {high}."))
+    elif kind.startswith("List<"):
+        variable["type"] = "list(string)"
+        validations.append((f'alltrue([for s in {reference} : can(regex("^subnet-", s))])',
+                            f"{name} must be subnet ids."))
+    else:
+        variable["type"] = "string"
+        pattern = parameter.get("AllowedPattern") or ("^vpc-" if kind == "AWS::EC2::VPC::Id"
+                                                      else None)
+        if pattern:
+            validations.append((f"can(regex({json.dumps(pattern)}, {reference}))",
+                                f"{name} {parameter.get('ConstraintDescription', 'is invalid')}."))
+    if "Default" in parameter:
+        variable["default"] = (float(parameter["Default"]) if kind == "Number"
+                               else parameter["Default"])
+        if kind == "Number" and variable["default"].is_integer():
+            variable["default"] = int(variable["default"])
+    variable["validation"] = [{"condition": "${" + literal(c) + "}", "error_message": m}
+                              for c, m in validations]
+    return variable
+
+
+def render_terraform(settings: Settings) -> dict[str, dict]:
+    """main.tf.json, variables.tf.json and outputs.tf.json as dicts."""
+    template = json.loads(build_template(settings).to_json())
+    t = Translator(template)
+    for logical_id, resource in template["Resources"].items():
+        if logical_id in CFN_ONLY:
+            continue
+        CONVERTERS[resource["Type"]](t, logical_id, resource.get("Properties", {}), resource)
+        body = t.resources[TYPES[resource["Type"]][0]][snake(logical_id)]
+        depends = resource.get("DependsOn", [])
+        if depends and "depends_on" not in body:
+            body["depends_on"] = [t.address(d) for d in
+                                  ([depends] if isinstance(depends, str) else depends)]
+    variables = {snake(name): _variable(t, name, parameter)
+                 for name, parameter in template.get("Parameters", {}).items()}
+    outputs = {snake(name): {"description": output["Description"],
+                             "value": t.val(output["Value"])}
+               for name, output in template["Outputs"].items()}
+    providers = {"aws": AWS_PROVIDER}
+    if "archive_file" in t.data:
+        providers["archive"] = ARCHIVE_PROVIDER
+    main = {"terraform": {"required_version": ">= 1.6", "required_providers": providers},
+            "provider": {"aws": {}}, "data": t.data, "resource": t.resources}
+    if t.locals:
+        main["locals"] = t.locals
+    return {"main.tf.json": main, "variables.tf.json": {"variable": variables},
+            "outputs.tf.json": {"output": outputs}}
+
+
+def render_terraform_files(settings: Settings) -> dict[str, str]:
+    return {f"terraform/{name}": json.dumps(body, indent=2, sort_keys=True) + "\n"
+            for name, body in render_terraform(settings).items()}
