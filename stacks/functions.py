@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from importlib.resources import files
+from typing import Any, Callable
+
+from awacs.aws import PolicyDocument
 
 from troposphere import GetAtt, Ref, Template, awslambda, iam, logs
+
+from policies.trust import LAMBDA, assumed_by
 
 from .settings import Settings
 from .tags import standard_tags
@@ -32,10 +37,21 @@ def handler_source(module: str) -> str:
     return files("stacks.lambdas").joinpath(module).read_text(encoding="utf-8")
 
 
-def inline_function(template: Template, settings: Settings, logical_id: str, name: str,
-                    module: str, role: iam.Role, group: logs.LogGroup,
+def inline_function(template: Template, settings: Settings, prefix: str, logical_id: str,
+                    name: str, module: str, policy_name: str,
+                    policy: Callable[[Any], PolicyDocument],
                     **properties) -> awslambda.Function:
-    """A Python function whose code is the module itself (Code.ZipFile), logging to `group`."""
+    """A Python function whose code is the module itself (Code.ZipFile), with its own log
+    group `<prefix>LogGroup` and role `<prefix>Role`, whose one policy is `policy(log group
+    ARN)`."""
+    group = log_group(template, settings, f"{prefix}LogGroup", f"/aws/lambda/{name}")
+    role = template.add_resource(iam.Role(
+        f"{prefix}Role",
+        AssumeRolePolicyDocument=assumed_by(LAMBDA),
+        Policies=[iam.Policy(PolicyName=policy_name,
+                             PolicyDocument=policy(GetAtt(group, "Arn")))],
+        Tags=standard_tags(settings),
+    ))
     return template.add_resource(awslambda.Function(
         logical_id,
         FunctionName=name,

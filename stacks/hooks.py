@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import GetAtt, Sub, Template, awslambda, ec2, iam
+from troposphere import GetAtt, Sub, Template, awslambda, ec2
 
 from policies.hook import report_hook_status
-from policies.trust import LAMBDA, assumed_by
 
-from .functions import handler_source, inline_function, log_group
+from .functions import handler_source, inline_function
 from .load_balancer import LoadBalancing
 from .naming import Names
 from .network import Network
@@ -66,18 +65,10 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
         ],
         Tags=tags,
     ))
-    group = log_group(template, settings, "TestTrafficHookLogGroup",
-                      f"/aws/lambda/{names.test_traffic_hook}")
-    role = template.add_resource(iam.Role(
-        "TestTrafficHookRole",
-        AssumeRolePolicyDocument=assumed_by(LAMBDA),
-        Policies=[iam.Policy(PolicyName="report-hook-status",
-                             PolicyDocument=report_hook_status(GetAtt(group, "Arn")))],
-        Tags=tags,
-    ))
     paths = hooks.paths or [settings.service.health_check_path]
     function = inline_function(
-        template, settings, "TestTrafficHook", names.test_traffic_hook, HOOK_MODULE, role, group,
+        template, settings, "TestTrafficHook", "TestTrafficHook", names.test_traffic_hook,
+        HOOK_MODULE, "report-hook-status", report_hook_status,
         Timeout=hooks.timeout_seconds,
         VpcConfig=awslambda.VPCConfig(SubnetIds=network.service_subnets,
                                       SecurityGroupIds=[GetAtt(hook_group, "GroupId")]),

@@ -14,15 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from troposphere import AWSObject, GetAtt, Ref, Template, iam
+from troposphere import AWSObject, GetAtt, Ref, Template
 
 from policies.live_routes import read_listeners
-from policies.trust import LAMBDA, assumed_by
 
-from .functions import handler_source, inline_function, log_group
+from .functions import handler_source, inline_function
 from .naming import BLUE, GREEN, Names
 from .settings import Settings
-from .tags import standard_tags
 
 GUARD_MODULE = "live_routes.py"
 
@@ -49,18 +47,9 @@ def guard_source() -> str:
 def build_live_routes(template: Template, settings: Settings, names: Names, load_balancer,
                       target_groups: dict, production_port: int,
                       listener_inputs: dict[str, Any]) -> LiveRoutes:
-    tags = standard_tags(settings)
-    group = log_group(template, settings, "LiveRoutesLogGroup",
-                      f"/aws/lambda/{names.live_routes}")
-    role = template.add_resource(iam.Role(
-        "LiveRoutesRole",
-        AssumeRolePolicyDocument=assumed_by(LAMBDA),
-        Policies=[iam.Policy(PolicyName="read-listeners",
-                             PolicyDocument=read_listeners(GetAtt(group, "Arn")))],
-        Tags=tags,
-    ))
-    function = inline_function(template, settings, "LiveRoutesFunction", names.live_routes,
-                               GUARD_MODULE, role, group, Timeout=60)
+    function = inline_function(template, settings, "LiveRoutes", "LiveRoutesFunction",
+                               names.live_routes, GUARD_MODULE, "read-listeners",
+                               read_listeners, Timeout=60)
     resource = template.add_resource(LiveRoutesResource(
         "LiveRoutes",
         ServiceToken=GetAtt(function, "Arn"),
