@@ -1,7 +1,8 @@
 """`make bench`: render time (median of several runs) and template size of every variant.
 
 Sizes are compared with the 51,200-byte limit of a template body sent directly by
-`aws cloudformation deploy --template-file` (no S3 bucket). Exits 1 if any variant is over.
+`aws cloudformation deploy --template-file` (no S3 bucket). The default template must fit
+(exit 1 otherwise); a variant over the limit is marked OVER and deploys with --s3-bucket.
 Speed is measured here, never asserted in the tests.
 """
 
@@ -42,9 +43,8 @@ def main() -> int:
             over.append(name)
         print(f"{name:<20} {seconds * 1000:>10.1f} {size:>8,} {size / LIMIT:>8.0%}{flag}")
     if over:
-        print(f"over the limit: {', '.join(over)}", file=sys.stderr)
-        return 1
-    return 0
+        print(f"over the limit (deploy with --s3-bucket): {', '.join(over)}", file=sys.stderr)
+    return 1 if "default" in over else 0
 
 
 if __name__ == "__main__":
