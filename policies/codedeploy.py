@@ -36,8 +36,9 @@ MANAGED_BREADTH = {
     "lambda:InvokeFunction": "managed policy; no hook configured, and OnlyOurHooks denies it",
     "cloudwatch:DescribeAlarms": "managed policy, read-only; no alarms configured",
     "sns:Publish": "managed policy; no notifications configured, and OnlyOurTopic denies it",
-    "s3:GetObject": "managed policy: AppSpec revisions in S3 (CodeDeployToECS passes it inline)",
-    "s3:GetObjectVersion": "managed policy: AppSpec revisions in S3 (not used here)",
+    "s3:GetObject": "managed policy: reads revisions (AppSpec) stored in S3; kept because "
+                    "CodeDeploy may read the one the deploy action registers",
+    "s3:GetObjectVersion": "managed policy: the same, for versioned revisions",
 }
 
 
