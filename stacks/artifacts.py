@@ -80,7 +80,7 @@ def taskdef_document(task_definition: ecs.TaskDefinition) -> dict:
     Intrinsics become `${...}` Fn::Sub variables: Ref X -> ${X}, GetAtt X.Y -> ${X.Y}.
     """
     properties = task_definition.to_dict()["Properties"]
-    document = _api_shape(properties)
+    document = api_shape(properties)
     for container in document["containerDefinitions"]:
         container["image"] = IMAGE_PLACEHOLDER
     return document
@@ -114,16 +114,17 @@ def sub_json(document: dict) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-def _api_shape(value: Any, keep_keys: bool = False) -> Any:
-    """CloudFormation property names -> API member names (PascalCase -> camelCase)."""
+def api_shape(value: Any, keep_keys: bool = False) -> Any:
+    """CloudFormation property names -> API member names (PascalCase -> camelCase), with
+    intrinsics as Fn::Sub variables."""
     if isinstance(value, dict):
         if _is_intrinsic(value):
             return _sub_value(value)
         return {(key if keep_keys else key[0].lower() + key[1:]):
-                _api_shape(item, keep_keys=key in _MAP_PROPERTIES)
+                api_shape(item, keep_keys=key in _MAP_PROPERTIES)
                 for key, item in value.items()}
     if isinstance(value, list):
-        return [_api_shape(item) for item in value]
+        return [api_shape(item) for item in value]
     return _sub_value(value)
 
 

@@ -3,8 +3,6 @@ and how the last deployment went, read from a deployed stack."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -13,17 +11,13 @@ from .naming import COLOURS
 ROUTES = (("production", "ProductionListener"), ("test", "TestListener"))
 
 
-@dataclass(frozen=True)
-class Route:
-    name: str
-    weights: dict[str, int]  # colour -> weight of the listener's forward
-
-    def describe(self) -> str:
-        live = [colour for colour, weight in self.weights.items() if weight > 0]
-        if len(live) == 1:
-            return live[0]
-        shares = ", ".join(f"{c} {w}" for c, w in sorted(self.weights.items()))
-        return f"shifting ({shares})"
+def describe_route(weights: dict[str, int]) -> str:
+    """The colour with all the weight, or the shares while a shift is in flight."""
+    live = [colour for colour, weight in weights.items() if weight > 0]
+    if len(live) == 1:
+        return live[0]
+    shares = ", ".join(f"{c} {w}" for c, w in sorted(weights.items()))
+    return f"shifting ({shares})"
 
 
 def read_status(stack: str, session: boto3.session.Session, endpoint_url: str | None) -> str:
@@ -43,8 +37,8 @@ def read_status(stack: str, session: boto3.session.Session, endpoint_url: str | 
     lines = []
     for name, logical in ROUTES:
         listener = by_arn[physical[logical]]
-        route = Route(name, _weights(listener["DefaultActions"], colour_of))
-        lines.append(f"{name + ':':<12} {route.describe()} (port {listener['Port']})")
+        route = describe_route(_weights(listener["DefaultActions"], colour_of))
+        lines.append(f"{name + ':':<12} {route} (port {listener['Port']})")
     for colour, arn in groups.items():
         states = [t["TargetHealth"]["State"] for t in elbv2.describe_target_health(
             TargetGroupArn=arn)["TargetHealthDescriptions"]]

@@ -16,6 +16,7 @@ import json
 import re
 from typing import Any, Callable
 
+from .artifacts import api_shape
 from .settings import Settings
 from .template import build_template
 
@@ -341,8 +342,8 @@ def _role(t, n, p, r):
 
 
 def _task_definition(t, n, p, r):
-    from .artifacts import _api_shape  # the same PascalCase -> API mapping as taskdef.json
-    containers = [{k: v for k, v in _api_shape(c).items()} for c in p["ContainerDefinitions"]]
+    # The same PascalCase -> API mapping as taskdef.json.
+    containers = [api_shape(c) for c in p["ContainerDefinitions"]]
     rendered = json.dumps(t.val(_tf_refs_in_api_shape(containers)), separators=(",", ":"))
     t.add("aws_ecs_task_definition", snake(n), {
         "family": p["Family"], "requires_compatibilities": p["RequiresCompatibilities"],
@@ -356,7 +357,7 @@ def _task_definition(t, n, p, r):
 
 
 def _tf_refs_in_api_shape(value: Any) -> Any:
-    """_api_shape leaves intrinsics as Fn::Sub variables (${X}); turn them back into
+    """api_shape leaves intrinsics as Fn::Sub variables (${X}); turn them back into
     intrinsics for the translator."""
     if isinstance(value, list):
         return [_tf_refs_in_api_shape(v) for v in value]

@@ -227,3 +227,10 @@ def test_guard_properties_hold_every_listener_input(template, variant):
 def test_embedded_guard_is_the_tested_module(template):
     code = template["Resources"]["LiveRoutesFunction"]["Properties"]["Code"]["ZipFile"]
     assert code == guard_source() == (ROOT / "stacks/lambdas/live_routes.py").read_text()
+
+
+def test_status_names_the_live_colour_or_the_shares_of_a_shift():
+    from stacks.status import describe_route
+    assert describe_route({"green": 100, "blue": 0}) == "green"
+    assert describe_route({"blue": 1}) == "blue"
+    assert describe_route({"blue": 90, "green": 10}) == "shifting (blue 90, green 10)"
