@@ -71,8 +71,7 @@ def _parser() -> argparse.ArgumentParser:
                     "our behalf, whether the rendered policies allow it (decided offline for a "
                     "made-up account and region), and why it is needed; grants beyond those "
                     "calls with the reason they stay; near misses that are wrongly allowed.")
-    iam.add_argument("--config", type=Path, metavar="FILE",
-                     help="settings file (TOML); default: built-in defaults")
+    _add_config(iam)
     iam.add_argument("--check", action="store_true",
                      help="exit 1 unless every required call is allowed, every near miss is "
                           "denied and every grant is explained")
@@ -94,11 +93,15 @@ def _parser() -> argparse.ArgumentParser:
                     f"{validated}")
     for command, default in ((template, "build"), (artifacts, "build/artifacts"),
                              (terraform, "build")):
-        command.add_argument("--config", type=Path, metavar="FILE",
-                             help="settings file (TOML); default: built-in defaults")
+        _add_config(command)
         command.add_argument("--output", type=Path, default=Path(default), metavar="DIR",
                              help=f"output directory (default: {default})")
     return parser
+
+
+def _add_config(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", type=Path, metavar="FILE",
+                         help="settings file (TOML); default: built-in defaults")
 
 
 def _status(args) -> int:

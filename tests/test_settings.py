@@ -6,9 +6,9 @@ bad value where there is one and says what is allowed, no traceback, and no outp
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from stacks.cli import main
 from stacks.settings import Settings, documented_keys, load_settings, parse_settings
@@ -179,7 +179,7 @@ def test_examples_are_valid():
 
 def test_settings_are_frozen():
     settings = parse_settings({})
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="frozen"):
         settings.service.container_port = 1  # type: ignore[misc]
 
 
@@ -193,10 +193,3 @@ def test_every_key_is_documented_with_allowed_values():
     assert len(docs) == sum(len(f.annotation.model_fields) for f in Settings.model_fields.values())
     for doc in docs:
         assert doc.description and doc.allowed, doc.key
-
-
-def test_defaults_satisfy_their_own_rules():
-    """Every default is valid on its own: rendering the defaults raises nothing."""
-    assert parse_settings({}).health_check.timeout_seconds < \
-        parse_settings({}).health_check.interval_seconds
-    assert Path(EXAMPLES).is_dir()
