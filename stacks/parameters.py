@@ -27,7 +27,6 @@ DEFAULT_BOOTSTRAP_IMAGE = "public.ecr.aws/docker/library/nginx:stable-alpine"
 @dataclass(frozen=True)
 class Parameters:
     bootstrap_image: Parameter
-    desired_count: Parameter
     certificate_arn: Parameter | None
     vpc_id: Parameter | None
     load_balancer_subnets: Parameter | None
@@ -49,9 +48,8 @@ def _source_parameters(settings: Settings) -> list[Parameter]:
                 AllowedPattern=(r"^arn:aws[a-z-]*:(codestar-connections|codeconnections):"
                                 r"[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f-]{36}$"),
                 ConstraintDescription="must be the ARN of a CodeConnections connection",
-                Description="An AVAILABLE connection to GitHub, GitHub Enterprise, GitLab or "
-                            "Bitbucket in this account and region (create it first and "
-                            "approve it in the console)."),
+                Description="An AVAILABLE connection (GitHub, GitLab, Bitbucket) in this "
+                            "account and region."),
             Parameter(
                 "RepositoryId", Type="String", MinLength=3, MaxLength=256,
                 AllowedPattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$",
@@ -93,21 +91,10 @@ def add_parameters(template: Template, settings: Settings) -> Parameters:
         AllowedPattern=IMAGE_PATTERN,
         ConstraintDescription="must be a container image reference such as "
                               "registry/repository:tag",
-        Description=(
-            "Image the service runs until the first CodeDeploy deployment. It must answer "
-            f"{settings.health_check.success_codes} on {settings.service.health_check_path} at "
-            f"port {settings.service.container_port}, or the stack waits for healthy tasks "
-            "that never come."),
-    ))
-    desired_count = template.add_parameter(Parameter(
-        "DesiredCount",
-        Type="Number",
-        Default=str(settings.service.desired_count),
-        MinValue=str(settings.scaling.min),
-        MaxValue=str(settings.scaling.max),
-        ConstraintDescription=(f"must be from {settings.scaling.min} to {settings.scaling.max} "
-                               "(scaling.min to scaling.max)"),
-        Description="Tasks to run at creation; auto scaling adjusts it afterwards.",
+        # The README says what it must answer; the text here is kept short for the template's
+        # size.
+        Description="Image the service runs until the first deployment; it must pass the "
+                    "target groups' health check.",
     ))
     certificate_arn = None
     if settings.listeners.https:
@@ -135,5 +122,5 @@ def add_parameters(template: Template, settings: Settings) -> Parameters:
             Description="Subnets of the tasks: private subnets with a NAT route, or public "
                         "subnets with network.assign_public_ip = true."))
     source = {p.title: template.add_parameter(p) for p in _source_parameters(settings)}
-    return Parameters(bootstrap_image, desired_count, certificate_arn, vpc_id,
+    return Parameters(bootstrap_image, certificate_arn, vpc_id,
                       load_balancer_subnets, service_subnets, source)

@@ -25,6 +25,9 @@ def build_scaling(template: Template, settings: Settings, ecs_service: EcsServic
         # service/<cluster>/<service>: built from both names, not the service name twice.
         ResourceId=Join("/", ["service", Ref(ecs_service.cluster),
                               GetAtt(ecs_service.service, "Name")]),
+        # Registering the target moves the service's count into [min, max]: this is how the
+        # service reaches scaling.min tasks after it starts with one.
+        # https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html
         MinCapacity=scaling.min,
         MaxCapacity=scaling.max,
         # No RoleARN: Application Auto Scaling uses its service-linked role for ECS.

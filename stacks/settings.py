@@ -1,21 +1,22 @@
 """The settings model: one frozen, validated description of what to build.
 
-The declarative part (each key, its type, default, range and description) is the pydantic model
-below; the rules that relate several keys live in `_relation_problems`. Every problem is reported
-as a `Problem` naming the dotted key, the bad value and what is allowed, so the CLI can print it
+The declarative part is the frozen msgspec Structs below: each key's type, its default, and in
+its `Annotated` metadata what it means, what it allows in words and its bounds. msgspec (a small,
+fast validator written in C) checks each key against that; the rules that relate several keys
+live in `_relation_problems`. Every problem is reported as a `Problem` naming the dotted key,
+the bad value and what is allowed, all problems of a file at once, so the CLI can print them
 without a traceback.
 """
 
-from __future__ import annotations
-
 import ipaddress
 import json
-import tomllib
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import msgspec
+from msgspec import Meta
 
 # Names become parts of physical names (target groups, ALB, cluster, ...): lowercase letters,
 # digits and hyphens, starting with a letter and not ending with a hyphen.
@@ -51,6 +52,35 @@ SSL_POLICY_PATTERN = r"^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)(-[A-Za-z
 # CodeDeploy waits (approval window, blue termination) are capped at two days for ECS.
 MAX_WAIT_MINUTES = 2880
 
+# Every text and list setting is bounded. With the naming limit, these bounds keep the template
+# of every accepted settings file within the 51,200 bytes that `aws cloudformation deploy
+# --template-file` sends without an S3 bucket; tests/test_size.py renders the largest one.
+PATH_MAX = 128  # a URL path
+REPO_PATH_MAX = 100  # a path in the application repository, or a branch name
+IMAGE_NAME_MAX = 64  # a CodeBuild image name
+TEST_CIDRS_MAX = 8
+HOOK_PATHS_MAX = 5
+HOOK_PATHS_CHARS_MAX = 256  # characters in all
+ENTRY_POINT_MAX = 8  # strings
+ENTRY_POINT_CHARS_MAX = 256  # characters in all
+
+# Keys that existed once: their replacement, so an old settings file gets a useful error.
+REMOVED_KEYS = {
+    ("service", "desired_count"): (
+        "removed: the service now starts with scaling.min tasks, and stack updates never "
+        "reset what auto scaling has set; set scaling.min instead"),
+}
+
+# Source ranges the test-traffic hook never comes from in an existing VPC: it reaches the
+# internet-facing load balancer's public address through NAT, so the load balancer sees the
+# NAT gateways' public addresses. (Not ipaddress's is_private, which also counts the
+# documentation ranges 192.0.2.0/24, 198.51.100.0/24 and 203.0.113.0/24.)
+NOT_INTERNET_SOURCES = {
+    "10.0.0.0/8": "private (RFC 1918)", "172.16.0.0/12": "private (RFC 1918)",
+    "192.168.0.0/16": "private (RFC 1918)", "100.64.0.0/10": "shared address space (RFC 6598)",
+    "127.0.0.0/8": "loopback", "169.254.0.0/16": "link-local", "0.0.0.0/8": "this network",
+}
+
 
 class Problem(Exception):
     """One invalid setting: the dotted key, the value found and what is allowed."""
@@ -80,114 +110,117 @@ def _show(value: Any) -> str:
         return repr(value)
 
 
-def setting(default: Any, description: str, allowed: str, **constraints: Any) -> Any:
-    """A settings key: its default, what it means and, in words, what values it takes."""
-    return Field(default, description=description, json_schema_extra={"allowed": allowed},
-                 **constraints)
+def setting(description: str, allowed: str, **constraints: Any) -> Meta:
+    """What a settings key means, what values it takes in words, and its bounds (msgspec's
+    ge, le, pattern, min_length, max_length)."""
+    return Meta(description=description, extra={"allowed": allowed}, **constraints)
 
 
-class Section(BaseModel):
-    # strict: TOML already has types, so "80" is not a port and true is not 1.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+class Section(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One [section] of the settings file."""
 
 
 class ServiceSettings(Section):
-    name: str = setting(
-        "webapp", "Application name; with the environment it forms every physical name.",
+    name: Annotated[str, setting(
+        "Application name; with the environment it forms every physical name.",
         f"lowercase letters, digits and hyphens, starting with a letter; "
         f"name and environment together at most {RESOURCE_ID_MAX - 1} characters",
-        pattern=NAME_PATTERN, min_length=1, max_length=RESOURCE_ID_MAX - 2)
-    environment: str = setting(
-        "dev", "Environment name (dev, staging, prod, ...), tagged on every resource.",
+        pattern=NAME_PATTERN, min_length=1, max_length=RESOURCE_ID_MAX - 2)] = "webapp"
+    environment: Annotated[str, setting(
+        "Environment name (dev, staging, prod, ...), tagged on every resource.",
         "lowercase letters, digits and hyphens, starting with a letter",
-        pattern=NAME_PATTERN, min_length=1, max_length=RESOURCE_ID_MAX - 2)
-    container_port: int = setting(
-        80, "Port the container listens on; the target groups use it too.",
-        "integer from 1 to 65535", ge=1, le=65535)
-    cpu: int = setting(
-        1024, "Fargate task CPU units.",
-        "one of " + ", ".join(str(c) for c in FARGATE_MEMORY))
-    memory: int = setting(
-        2048, "Fargate task memory in MiB; must be a valid pair with cpu.",
-        "a Fargate memory size valid for the cpu value")
-    desired_count: int = setting(
-        2, "Tasks started at creation (the DesiredCount parameter's default).",
-        "integer from scaling.min to scaling.max", ge=1)
-    health_check_path: str = setting(
-        "/", "Path the load balancer probes on each task.",
-        "a path starting with /, at most 1024 characters",
-        pattern=r"^/[\x21-\x7e]*$", max_length=1024)
-    health_check_grace_seconds: int = setting(
-        60, "Seconds ECS ignores failing health checks after a task starts.",
-        "integer from 0 to 7200", ge=0, le=7200)
-    log_retention_days: int = setting(
-        0, "CloudWatch Logs retention of the service's and the build's logs; 0 keeps them "
+        pattern=NAME_PATTERN, min_length=1, max_length=RESOURCE_ID_MAX - 2)] = "dev"
+    container_port: Annotated[int, setting(
+        "Port the container listens on; the target groups use it too.",
+        "integer from 1 to 65535", ge=1, le=65535)] = 80
+    cpu: Annotated[int, setting(
+        "Fargate task CPU units.",
+        "one of " + ", ".join(str(c) for c in FARGATE_MEMORY))] = 1024
+    memory: Annotated[int, setting(
+        "Fargate task memory in MiB; must be a valid pair with cpu.",
+        "a Fargate memory size valid for the cpu value")] = 2048
+    health_check_path: Annotated[str, setting(
+        "Path the load balancer probes on each task.",
+        f"a path starting with /, at most {PATH_MAX} characters",
+        pattern=r"^/[\x21-\x7e]*$", max_length=PATH_MAX)] = "/"
+    health_check_grace_seconds: Annotated[int, setting(
+        "Seconds ECS ignores failing health checks after a task starts.",
+        "integer from 0 to 7200", ge=0, le=7200)] = 60
+    log_retention_days: Annotated[int, setting(
+        "CloudWatch Logs retention of the service's and the build's logs; 0 keeps them "
         "forever, as the reference did.",
-        "0 or one of " + ", ".join(str(d) for d in LOG_RETENTION_DAYS[1:]))
-    keep_images: int = setting(
-        50, "Images the ECR lifecycle policy keeps; older ones are expired.",
+        "0 or one of " + ", ".join(str(d) for d in LOG_RETENTION_DAYS[1:]))] = 0
+    keep_images: Annotated[int, setting(
+        "Images the ECR lifecycle policy keeps; older ones are expired.",
         "integer from 2 to 1000 (rollback needs at least the current and previous image)",
-        ge=2, le=1000)
-    entry_point: list[str] = setting(
-        [], "Container entry point; empty uses the image's own (the bootstrap image has none "
-        "of the application's scripts).", "a list of non-empty strings")
+        ge=2, le=1000)] = 50
+    entry_point: Annotated[tuple[Annotated[str, Meta(min_length=1)], ...], setting(
+        "Container entry point; empty uses the image's own (the bootstrap image has none "
+        "of the application's scripts).",
+        f"a list of at most {ENTRY_POINT_MAX} non-empty strings, {ENTRY_POINT_CHARS_MAX} "
+        "characters in all", max_length=ENTRY_POINT_MAX)] = ()
 
 
 class HealthCheckSettings(Section):
-    interval_seconds: int = setting(
-        10, "Seconds between health checks of one target.", "integer from 5 to 300",
-        ge=5, le=300)
-    timeout_seconds: int = setting(
-        5, "Seconds without an answer that fail a check.",
-        "integer from 2 to 120, less than interval_seconds", ge=2, le=120)
-    healthy_threshold: int = setting(
-        2, "Consecutive passes before a target counts as healthy.", "integer from 2 to 10",
-        ge=2, le=10)
-    unhealthy_threshold: int = setting(
-        3, "Consecutive failures before a target counts as unhealthy.",
-        "integer from 2 to 10", ge=2, le=10)
-    success_codes: str = setting(
-        "200", "HTTP codes that count as healthy.",
-        'codes and ranges from 200 to 499, e.g. "200" or "200-299" or "200,302"',
-        pattern=r"^[2-4][0-9]{2}(-[2-4][0-9]{2})?(,[2-4][0-9]{2}(-[2-4][0-9]{2})?)*$")
-    deregistration_delay_seconds: int = setting(
-        30, "Seconds a target drains in-flight requests before it is removed.",
-        "integer from 0 to 3600", ge=0, le=3600)
+    interval_seconds: Annotated[int, setting(
+        "Seconds between health checks of one target.",
+        "integer from 5 to 300", ge=5, le=300)] = 10
+    timeout_seconds: Annotated[int, setting(
+        "Seconds without an answer that fail a check.",
+        "integer from 2 to 120, less than interval_seconds", ge=2, le=120)] = 5
+    healthy_threshold: Annotated[int, setting(
+        "Consecutive passes before a target counts as healthy.",
+        "integer from 2 to 10", ge=2, le=10)] = 2
+    unhealthy_threshold: Annotated[int, setting(
+        "Consecutive failures before a target counts as unhealthy.",
+        "integer from 2 to 10", ge=2, le=10)] = 3
+    success_codes: Annotated[str, setting(
+        "HTTP codes that count as healthy.",
+        'codes and ranges from 200 to 499, e.g. "200" or "200-299" or "200,302"; at most 32 '
+        "characters",
+        pattern=r"^[2-4][0-9]{2}(-[2-4][0-9]{2})?(,[2-4][0-9]{2}(-[2-4][0-9]{2})?)*$", max_length=32)] = "200"
+    deregistration_delay_seconds: Annotated[int, setting(
+        "Seconds a target drains in-flight requests before it is removed.",
+        "integer from 0 to 3600", ge=0, le=3600)] = 30
 
 
 class ListenerSettings(Section):
-    https: bool = setting(
-        True, "Production on HTTPS 443 with a 301 redirect from 80 (needs the CertificateArn "
-        "parameter); false serves production on plain HTTP 80.", "true or false")
-    test_port: int = setting(
-        8080, "Port of the test listener, which forwards to the replacement (green) tasks.",
-        "integer from 1 to 65535 other than 80 and 443", ge=1, le=65535)
-    test_cidrs: list[str] = setting(
-        [], "IPv4 networks allowed to reach the test listener; empty admits nobody.",
-        "a list of IPv4 CIDRs such as 203.0.113.0/24, never 0.0.0.0/0")
-    ssl_policy: str = setting(
-        "ELBSecurityPolicy-TLS13-1-2-2021-06", "TLS policy of the HTTPS listener.",
+    https: Annotated[bool, setting(
+        "Production on HTTPS 443 with a 301 redirect from 80 (needs the CertificateArn "
+        "parameter); false serves production on plain HTTP 80.",
+        "true or false")] = True
+    test_port: Annotated[int, setting(
+        "Port of the test listener, which forwards to the replacement (green) tasks.",
+        "integer from 1 to 65535 other than 80 and 443", ge=1, le=65535)] = 8080
+    test_cidrs: Annotated[tuple[str, ...], setting(
+        "IPv4 networks allowed to reach the test listener; empty admits nobody.",
+        f"a list of at most {TEST_CIDRS_MAX} IPv4 CIDRs such as 203.0.113.0/24, never "
+        "0.0.0.0/0; with hooks in an existing VPC, public addresses only",
+        max_length=TEST_CIDRS_MAX)] = ()
+    ssl_policy: Annotated[str, setting(
+        "TLS policy of the HTTPS listener.",
         "an ELBSecurityPolicy that allows only TLS 1.2 and 1.3 (TLS13-1-2*, TLS13-1-3*, "
-        "TLS-1-2*, FS-1-2*)", pattern=SSL_POLICY_PATTERN)
+        "TLS-1-2*, FS-1-2*)",
+        pattern=SSL_POLICY_PATTERN, max_length=64)] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 class DeploymentSettings(Section):
-    traffic: Literal["all-at-once", "canary", "linear"] = setting(
-        "all-at-once", "How CodeDeploy shifts production traffic to the new tasks.",
-        "all-at-once, canary or linear")
-    percent: int | None = setting(
-        None, "Canary: share shifted first; linear: share shifted each step. Default 10.",
-        "integer from 1 to 99; only with traffic canary or linear", ge=1, le=99)
-    interval_minutes: int | None = setting(
-        None, "Canary: minutes before the rest shifts; linear: minutes between steps. Default 5.",
-        "integer from 1 to 2880; only with traffic canary or linear", ge=1, le=MAX_WAIT_MINUTES)
-    termination_wait_minutes: int = setting(
-        5, "Minutes the old (blue) tasks stay up after success, ready for a rollback.",
-        f"integer from 0 to {MAX_WAIT_MINUTES}", ge=0, le=MAX_WAIT_MINUTES)
-    approval_wait_minutes: int = setting(
-        0, "0 shifts traffic as soon as the new tasks are healthy; more waits that long for an "
+    traffic: Annotated[Literal["all-at-once", "canary", "linear"], setting(
+        "How CodeDeploy shifts production traffic to the new tasks.",
+        "all-at-once, canary or linear")] = "all-at-once"
+    percent: Annotated[Annotated[int, Meta(ge=1, le=99)] | None, setting(
+        "Canary: share shifted first; linear: share shifted each step. Default 10.",
+        "integer from 1 to 99; only with traffic canary or linear")] = None
+    interval_minutes: Annotated[Annotated[int, Meta(ge=1, le=MAX_WAIT_MINUTES)] | None, setting(
+        "Canary: minutes before the rest shifts; linear: minutes between steps. Default 5.",
+        "integer from 1 to 2880; only with traffic canary or linear")] = None
+    termination_wait_minutes: Annotated[int, setting(
+        "Minutes the old (blue) tasks stay up after success, ready for a rollback.",
+        f"integer from 0 to {MAX_WAIT_MINUTES}", ge=0, le=MAX_WAIT_MINUTES)] = 5
+    approval_wait_minutes: Annotated[int, setting(
+        "0 shifts traffic as soon as the new tasks are healthy; more waits that long for an "
         "operator's approval and stops (rolls back) without it.",
-        f"integer from 0 to {MAX_WAIT_MINUTES}", ge=0, le=MAX_WAIT_MINUTES)
+        f"integer from 0 to {MAX_WAIT_MINUTES}", ge=0, le=MAX_WAIT_MINUTES)] = 0
 
     @property
     def step_percent(self) -> int:
@@ -199,83 +232,92 @@ class DeploymentSettings(Section):
 
 
 class ScalingSettings(Section):
-    min: int = setting(1, "Fewest tasks auto scaling keeps.", "integer from 1 to 5000",
-                       ge=1, le=5000)
-    max: int = setting(16, "Most tasks auto scaling starts.",
-                       "integer from min to 5000", ge=1, le=5000)
-    cpu_target: int = setting(70, "Average CPU utilisation (%) to track.",
-                              "integer from 10 to 95", ge=10, le=95)
-    memory_target: int = setting(70, "Average memory utilisation (%) to track.",
-                                 "integer from 10 to 95", ge=10, le=95)
-    scale_in_cooldown_seconds: int = setting(
-        300, "Seconds after a scale-in before the next one.", "integer from 0 to 3600",
-        ge=0, le=3600)
-    scale_out_cooldown_seconds: int = setting(
-        120, "Seconds after a scale-out before the next one.", "integer from 0 to 3600",
-        ge=0, le=3600)
+    min: Annotated[int, setting(
+        "Fewest tasks auto scaling keeps.",
+        "integer from 1 to 5000", ge=1, le=5000)] = 1
+    max: Annotated[int, setting(
+        "Most tasks auto scaling starts.",
+        "integer from min to 5000", ge=1, le=5000)] = 16
+    cpu_target: Annotated[int, setting(
+        "Average CPU utilisation (%) to track.",
+        "integer from 10 to 95", ge=10, le=95)] = 70
+    memory_target: Annotated[int, setting(
+        "Average memory utilisation (%) to track.",
+        "integer from 10 to 95", ge=10, le=95)] = 70
+    scale_in_cooldown_seconds: Annotated[int, setting(
+        "Seconds after a scale-in before the next one.",
+        "integer from 0 to 3600", ge=0, le=3600)] = 300
+    scale_out_cooldown_seconds: Annotated[int, setting(
+        "Seconds after a scale-out before the next one.",
+        "integer from 0 to 3600", ge=0, le=3600)] = 120
 
 
 class NetworkSettings(Section):
-    mode: Literal["create", "existing"] = setting(
-        "create", "create: a new VPC with public and private subnets in two zones; existing: "
-        "VPC and subnets come as stack parameters.", "create or existing")
-    vpc_cidr: str = setting(
-        "10.0.0.0/16", "CIDR of the created VPC, split into four equal subnets.",
-        "an IPv4 CIDR with a prefix from /16 to /24; only with mode create")
-    nat_gateways: int = setting(
-        2, "NAT gateways of the created VPC: 2 (one per zone, a zone outage leaves the other "
-        "zone's tasks their egress) or 1 (cheaper).", "1 or 2; only with mode create",
-        ge=1, le=2)
-    assign_public_ip: bool = setting(
-        False, "Give tasks public IPs, for existing subnets that have no NAT route.",
-        "true or false; true only with mode existing")
+    mode: Annotated[Literal["create", "existing"], setting(
+        "create: a new VPC with public and private subnets in two zones; existing: "
+        "VPC and subnets come as stack parameters.",
+        "create or existing")] = "create"
+    vpc_cidr: Annotated[str, setting(
+        "CIDR of the created VPC, split into four equal subnets.",
+        "an IPv4 CIDR with a prefix from /16 to /24; only with mode create")] = "10.0.0.0/16"
+    nat_gateways: Annotated[int, setting(
+        "NAT gateways of the created VPC: 2 (one per zone, a zone outage leaves the other "
+        "zone's tasks their egress) or 1 (cheaper).",
+        "1 or 2; only with mode create", ge=1, le=2)] = 2
+    assign_public_ip: Annotated[bool, setting(
+        "Give tasks public IPs, for existing subnets that have no NAT route.",
+        "true or false; true only with mode existing")] = False
 
 
 class AlarmSettings(Section):
-    enabled: bool = setting(
-        True, "Roll a deployment back when an alarm of either target group fires (5xx, "
+    enabled: Annotated[bool, setting(
+        "Roll a deployment back when an alarm of either target group fires (5xx, "
         "unhealthy hosts, slow responses); false turns alarm rollback off explicitly.",
-        "true or false")
-    target_5xx_count: int = setting(
-        5, "Target 5xx responses per period that fire the 5xx alarm.",
-        "integer from 1 to 100000", ge=1, le=100000)
-    unhealthy_hosts: int = setting(
-        1, "Unhealthy targets (maximum in a period) that fire the unhealthy-host alarm.",
-        "integer from 1 to 1000", ge=1, le=1000)
-    response_time_percentile: Literal["p50", "p90", "p95", "p99"] = setting(
-        "p95", "Percentile of target response time that the latency alarm watches.",
-        "p50, p90, p95 or p99")
-    response_time_seconds: float = setting(
-        1.0, "Response time above which the latency alarm fires.",
-        "number from 0.01 to 60", ge=0.01, le=60)
-    period_seconds: Literal[60, 300] = setting(
-        60, "Length of one alarm evaluation period.", "60 or 300")
-    evaluation_periods: int = setting(
-        2, "Consecutive breaching periods that fire an alarm.", "integer from 1 to 10",
-        ge=1, le=10)
+        "true or false")] = True
+    target_5xx_count: Annotated[int, setting(
+        "Target 5xx responses per period that fire the 5xx alarm.",
+        "integer from 1 to 100000", ge=1, le=100000)] = 5
+    unhealthy_hosts: Annotated[int, setting(
+        "Unhealthy targets (maximum in a period) that fire the unhealthy-host alarm.",
+        "integer from 1 to 1000", ge=1, le=1000)] = 1
+    response_time_percentile: Annotated[Literal["p50", "p90", "p95", "p99"], setting(
+        "Percentile of target response time that the latency alarm watches.",
+        "p50, p90, p95 or p99")] = "p95"
+    response_time_seconds: Annotated[float, setting(
+        "Response time above which the latency alarm fires.",
+        "number from 0.01 to 60 with at most two decimals", ge=0.01, le=60)] = 1.0
+    period_seconds: Annotated[Literal[60, 300], setting(
+        "Length of one alarm evaluation period.",
+        "60 or 300")] = 60
+    evaluation_periods: Annotated[int, setting(
+        "Consecutive breaching periods that fire an alarm.",
+        "integer from 1 to 10", ge=1, le=10)] = 2
 
 
 class HookSettings(Section):
-    enabled: bool = setting(
-        True, "Validate the replacement tasks through the test listener before production "
-        "moves (a Lambda run by CodeDeploy at AfterAllowTestTraffic).", "true or false")
-    before_allow_traffic: bool = setting(
-        False, "Run the validation again at BeforeAllowTraffic, just before the shift.",
-        "true or false")
-    paths: list[str] = setting(
-        [], "Paths requested on the test listener; empty uses service.health_check_path.",
-        "a list of paths starting with /")
-    requests: int = setting(
-        10, "Requests sent to each path.", "integer from 1 to 100", ge=1, le=100)
-    success_ratio: float = setting(
-        1.0, "Share of requests that must answer 2xx/3xx within the latency budget.",
-        "number from 0.5 to 1", ge=0.5, le=1)
-    latency_budget_ms: int = setting(
-        1000, "A request slower than this counts as failed.", "integer from 10 to 10000",
-        ge=10, le=10000)
-    timeout_seconds: int = setting(
-        60, "Lambda timeout; the hook reports well before it.", "integer from 30 to 300",
-        ge=30, le=300)
+    enabled: Annotated[bool, setting(
+        "Validate the replacement tasks through the test listener before production "
+        "moves (a Lambda run by CodeDeploy at AfterAllowTestTraffic).",
+        "true or false")] = True
+    before_allow_traffic: Annotated[bool, setting(
+        "Run the validation again at BeforeAllowTraffic, just before the shift.",
+        "true or false")] = False
+    paths: Annotated[tuple[Annotated[str, Meta(max_length=PATH_MAX)], ...], setting(
+        "Paths requested on the test listener; empty uses service.health_check_path.",
+        f"a list of at most {HOOK_PATHS_MAX} paths starting with /, each at most {PATH_MAX} "
+        f"characters, {HOOK_PATHS_CHARS_MAX} in all", max_length=HOOK_PATHS_MAX)] = ()
+    requests: Annotated[int, setting(
+        "Requests sent to each path.",
+        "integer from 1 to 100", ge=1, le=100)] = 10
+    success_ratio: Annotated[float, setting(
+        "Share of requests that must answer 2xx/3xx within the latency budget.",
+        "number from 0.5 to 1 with at most two decimals", ge=0.5, le=1)] = 1.0
+    latency_budget_ms: Annotated[int, setting(
+        "A request slower than this counts as failed.",
+        "integer from 10 to 10000", ge=10, le=10000)] = 1000
+    timeout_seconds: Annotated[int, setting(
+        "Lambda timeout; the hook reports well before it.",
+        "integer from 30 to 300", ge=30, le=300)] = 60
 
 
 # CodeBuild compute types for Linux containers.
@@ -287,63 +329,94 @@ REPO_PATH_PATTERN = r"^[A-Za-z0-9._-][A-Za-z0-9._/-]*$"
 
 
 class PipelineSettings(Section):
-    source: Literal["connection", "codecommit", "s3"] = setting(
-        "connection", "Where pushes come from: a CodeConnections connection (GitHub, GitHub "
+    source: Annotated[Literal["connection", "codecommit", "s3"], setting(
+        "Where pushes come from: a CodeConnections connection (GitHub, GitHub "
         "Enterprise, GitLab, Bitbucket), a CodeCommit repository, or a zip object in S3.",
-        "connection, codecommit or s3")
-    branch: str = setting(
-        "main", "Default of the BranchName parameter (connection and codecommit sources).",
-        "a git branch name", pattern=r"^[A-Za-z0-9._/-]+$", max_length=255)
-    buildspec: str = setting(
-        "inline", "inline: the generated buildspec lives in the CodeBuild project, so the "
+        "connection, codecommit or s3")] = "connection"
+    branch: Annotated[str, setting(
+        "Default of the BranchName parameter (connection and codecommit sources).",
+        f"a git branch name of at most {REPO_PATH_MAX} characters",
+        pattern=r"^[A-Za-z0-9._/-]+$", max_length=REPO_PATH_MAX)] = "main"
+    buildspec: Annotated[str, setting(
+        "inline: the generated buildspec lives in the CodeBuild project, so the "
         "application repository needs no deployment files; or a path in the repository of a "
         "copy of it (`ecs-bluegreen artifacts` writes one).",
-        'inline, or a relative path such as "buildspec.yml"', pattern=REPO_PATH_PATTERN,
-        max_length=255)
-    dockerfile: str = setting(
-        "Dockerfile", "Dockerfile path in the repository.", "a relative path",
-        pattern=REPO_PATH_PATTERN, max_length=255)
-    build_context: str = setting(
-        ".", "Docker build context directory in the repository.", "a relative path",
-        pattern=REPO_PATH_PATTERN, max_length=255)
-    compute_type: str = setting(
-        "BUILD_GENERAL1_SMALL", "CodeBuild compute type.", ", ".join(COMPUTE_TYPES))
-    build_image: str = setting(
-        "aws/codebuild/standard:7.0", "CodeBuild image (a curated image with Docker).",
-        "an aws/codebuild/... image name",
-        pattern=r"^aws/codebuild/[a-z0-9._-]+:[0-9.]+$", max_length=255)
-    build_timeout_minutes: int = setting(
-        30, "Minutes before a build is stopped.", "integer from 5 to 480", ge=5, le=480)
-    artifact_retention_days: int = setting(
-        30, "Days pipeline artifacts are kept (build logs follow service.log_retention_days).",
-        "integer from 1 to 3650",
-        ge=1, le=3650)
+        f'inline, or a relative path such as "buildspec.yml" (at most {REPO_PATH_MAX} '
+        "characters)", pattern=REPO_PATH_PATTERN, max_length=REPO_PATH_MAX)] = "inline"
+    dockerfile: Annotated[str, setting(
+        "Dockerfile path in the repository.",
+        f"a relative path of at most {REPO_PATH_MAX} characters",
+        pattern=REPO_PATH_PATTERN, max_length=REPO_PATH_MAX)] = "Dockerfile"
+    build_context: Annotated[str, setting(
+        "Docker build context directory in the repository.",
+        f"a relative path of at most {REPO_PATH_MAX} characters",
+        pattern=REPO_PATH_PATTERN, max_length=REPO_PATH_MAX)] = "."
+    compute_type: Annotated[str, setting(
+        "CodeBuild compute type.",
+        ", ".join(COMPUTE_TYPES))] = "BUILD_GENERAL1_SMALL"
+    build_image: Annotated[str, setting(
+        "CodeBuild image (a curated image with Docker).",
+        f"an aws/codebuild/... image name of at most {IMAGE_NAME_MAX} characters",
+        pattern=r"^aws/codebuild/[a-z0-9._-]+:[0-9.]+$", max_length=IMAGE_NAME_MAX)] = "aws/codebuild/standard:7.0"
+    build_timeout_minutes: Annotated[int, setting(
+        "Minutes before a build is stopped.",
+        "integer from 5 to 480", ge=5, le=480)] = 30
+    artifact_retention_days: Annotated[int, setting(
+        "Days pipeline artifacts are kept (build logs follow service.log_retention_days).",
+        "integer from 1 to 3650", ge=1, le=3650)] = 30
 
 
 class NotificationSettings(Section):
-    enabled: bool = setting(
-        False, "An SNS topic told when deployments start, succeed, fail, stop or roll back; "
-        "the NotificationEmail parameter subscribes an address.", "true or false")
+    enabled: Annotated[bool, setting(
+        "An SNS topic told when deployments start, succeed, fail, stop or roll back; "
+        "the NotificationEmail parameter subscribes an address.",
+        "true or false")] = False
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    service: ServiceSettings = ServiceSettings()
-    health_check: HealthCheckSettings = HealthCheckSettings()
-    listeners: ListenerSettings = ListenerSettings()
-    deployment: DeploymentSettings = DeploymentSettings()
-    scaling: ScalingSettings = ScalingSettings()
-    network: NetworkSettings = NetworkSettings()
-    pipeline: PipelineSettings = PipelineSettings()
-    alarms: AlarmSettings = AlarmSettings()
-    hooks: HookSettings = HookSettings()
-    notifications: NotificationSettings = NotificationSettings()
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    service: ServiceSettings = msgspec.field(default_factory=ServiceSettings)
+    health_check: HealthCheckSettings = msgspec.field(default_factory=HealthCheckSettings)
+    listeners: ListenerSettings = msgspec.field(default_factory=ListenerSettings)
+    deployment: DeploymentSettings = msgspec.field(default_factory=DeploymentSettings)
+    scaling: ScalingSettings = msgspec.field(default_factory=ScalingSettings)
+    network: NetworkSettings = msgspec.field(default_factory=NetworkSettings)
+    pipeline: PipelineSettings = msgspec.field(default_factory=PipelineSettings)
+    alarms: AlarmSettings = msgspec.field(default_factory=AlarmSettings)
+    hooks: HookSettings = msgspec.field(default_factory=HookSettings)
+    notifications: NotificationSettings = msgspec.field(default_factory=NotificationSettings)
+    # The dotted keys the settings file gave (some keys are allowed only with some choices).
+    given: frozenset[str] = frozenset()
 
     @property
     def resource_id(self) -> str:
         """`<name>-<environment>`: the base of every physical name, as in the reference."""
         return f"{self.service.name}-{self.service.environment}"
+
+
+# Section name -> its Struct, in the file's documented order.
+SECTIONS: dict[str, type[Section]] = {
+    field.name: field.type for field in msgspec.structs.fields(Settings)
+    if isinstance(field.type, type) and issubclass(field.type, Section)}
+
+
+def key_types(section: type[Section]) -> dict[str, Any]:
+    """Each key of a section -> its annotated type."""
+    return {field.name: field.type for field in msgspec.structs.fields(section)}
+
+
+def key_metas(annotation: Any) -> list[Meta]:
+    """Every Meta in an annotated type, outermost first (tuple items and optionals included)."""
+    if get_origin(annotation) is Annotated:
+        base, *extras = get_args(annotation)
+        return [m for m in extras if isinstance(m, Meta)] + key_metas(base)
+    return [meta for argument in get_args(annotation) for meta in key_metas(argument)]
+
+
+def _allowed(annotation: Any) -> str | None:
+    for meta in key_metas(annotation):
+        if meta.extra and "allowed" in meta.extra:
+            return meta.extra["allowed"]
+    return None
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -353,6 +426,7 @@ def load_settings(path: Path | None = None) -> Settings:
     """
     if path is None:
         return parse_settings({})
+    import tomllib  # only a settings file needs it
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -372,56 +446,74 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def parse_settings(data: dict[str, Any]) -> Settings:
     """Validate already-parsed settings data (the TOML document as a dict)."""
-    try:
-        settings = Settings.model_validate(data)
-    except ValidationError as exc:
-        raise SettingsError([_problem_from(error, data) for error in exc.errors()]) from None
+    problems: list[Problem] = []
+    sections: dict[str, Section] = {}
+    given: set[str] = set()
+    for section_name, values in data.items():
+        section = SECTIONS.get(section_name)
+        if section is None:
+            problems.append(Problem(section_name, "unknown section; allowed sections: "
+                                    + ", ".join(SECTIONS), has_value=False))
+            continue
+        if not isinstance(values, dict):
+            problems.append(Problem(section_name, "must be a table (a [section] in TOML)",
+                                    values))
+            continue
+        types, checked, failed = key_types(section), {}, False
+        for key, value in values.items():
+            dotted = f"{section_name}.{key}"
+            if (section_name, key) in REMOVED_KEYS:
+                problems.append(Problem(dotted, REMOVED_KEYS[(section_name, key)], value))
+                failed = True
+            elif key not in types:
+                problems.append(Problem(dotted, f"unknown key; allowed keys in "
+                                        f"[{section_name}]: " + ", ".join(types),
+                                        has_value=False))
+                failed = True
+            else:
+                # strict: TOML already has types, so "80" is not a port and true is not 1.
+                try:
+                    checked[key] = msgspec.convert(value, type=types[key], strict=True)
+                    given.add(dotted)
+                except msgspec.ValidationError as error:
+                    problems.append(_problem(dotted, str(error), value, types[key]))
+                    failed = True
+        if not failed:
+            sections[section_name] = section(**checked)
+    if problems:
+        raise SettingsError(problems)
+    settings = Settings(**sections, given=frozenset(given))
     problems = _relation_problems(settings)
     if problems:
         raise SettingsError(problems)
     return settings
 
 
-def _allowed(loc: tuple) -> str | None:
-    """The `allowed` text declared for the field at `loc`, if any."""
-    model: type[BaseModel] = Settings
-    field = None
-    for part in loc:
-        if not isinstance(part, str) or part not in model.model_fields:
-            break
-        field = model.model_fields[part]
-        annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-    extra = field.json_schema_extra if field is not None else None
-    return extra.get("allowed") if isinstance(extra, dict) else None
+# msgspec's names for the kinds of value -> the settings file's (TOML) words.
+_TOML_TYPES = {"int": "an integer", "float": "a number", "str": "a string",
+               "bool": "true or false", "array": "a list", "object": "a table"}
 
 
-def _problem_from(error: dict, data: dict) -> Problem:
-    loc = error["loc"]
-    key = ".".join(str(part) for part in loc)
-    if error["type"] == "extra_forbidden":
-        return _unknown_key(loc)
-    if error["type"] == "model_type":
-        return Problem(key, "must be a table (a [section] in TOML)", error["input"])
-    allowed = _allowed(loc)
-    if error["type"] == "string_pattern_mismatch" and allowed:
+def _problem(key: str, error: str, value: Any, annotation: Any) -> Problem:
+    """A msgspec ValidationError in the settings file's words, naming the key (and the list
+    item) and what the key allows."""
+    message, _, path = error.partition(" - at `$")
+    for index in re.findall(r"\[(\d+)\]", path):
+        key, value = f"{key}.{index}", value[int(index)]
+    if match := re.fullmatch(r"Expected `(\w+)`, got `(\w+)`", message):
+        message = (f"must be {_TOML_TYPES.get(match[1], match[1])}, "
+                   f"not {_TOML_TYPES.get(match[2], match[2])}")
+    elif match := re.fullmatch(r"Expected `(\w+)` of length ([<>])= (\d+)", message):
+        unit = ("character" if match[1] == "str" else "item") + ("" if match[3] == "1" else "s")
+        message = f"must have at {'most' if match[2] == '<' else 'least'} {match[3]} {unit}"
+    elif match := re.fullmatch(r"Expected `\w+` ([<>])= (\S+)", message):
+        message = f"must be at {'most' if match[1] == '<' else 'least'} {match[2]}"
+    elif message.startswith("Invalid enum value"):
+        message = "not one of the choices"
+    elif "matching regex" in message:
         message = "not allowed"  # the words of `allowed` say more than the regex
-    else:
-        message = error["msg"][0].lower() + error["msg"][1:]
-    if allowed:
-        message += f"; allowed: {allowed}"
-    return Problem(key, message, error["input"])
-
-
-def _unknown_key(loc: tuple) -> Problem:
-    key = ".".join(str(part) for part in loc)
-    if len(loc) == 1:
-        sections = ", ".join(Settings.model_fields)
-        return Problem(key, f"unknown section; allowed sections: {sections}", has_value=False)
-    section = Settings.model_fields[loc[0]].annotation
-    keys = ", ".join(section.model_fields)
-    return Problem(key, f"unknown key; allowed keys in [{loc[0]}]: {keys}", has_value=False)
+    allowed = _allowed(annotation)
+    return Problem(key, f"{message}; allowed: {allowed}" if allowed else message, value)
 
 
 def _relation_problems(s: Settings) -> list[Problem]:
@@ -452,8 +544,9 @@ def _relation_problems(s: Settings) -> list[Problem]:
           svc.log_retention_days,
           "not a CloudWatch Logs retention period; allowed: 0 (never expire) or "
           + ", ".join(str(d) for d in LOG_RETENTION_DAYS[1:]))
-    for index, part in enumerate(svc.entry_point):
-        check(part != "", f"service.entry_point.{index}", part, "must not be empty")
+    characters = sum(len(part) for part in svc.entry_point)
+    check(characters <= ENTRY_POINT_CHARS_MAX, "service.entry_point", svc.entry_point,
+          f"{characters} characters in all; allowed: at most {ENTRY_POINT_CHARS_MAX}")
 
     check(hc.timeout_seconds < hc.interval_seconds, "health_check.timeout_seconds",
           hc.timeout_seconds,
@@ -461,6 +554,7 @@ def _relation_problems(s: Settings) -> list[Problem]:
 
     check(lst.test_port not in (80, 443), "listeners.test_port", lst.test_port,
           "80 and 443 belong to the production listeners; choose another port")
+    hook_via_nat = s.hooks.enabled and net.mode == "existing"
     for index, cidr in enumerate(lst.test_cidrs):
         key = f"listeners.test_cidrs.{index}"
         try:
@@ -471,23 +565,36 @@ def _relation_problems(s: Settings) -> list[Problem]:
         check(network.prefixlen > 0, key, cidr,
               "the test listener serves unapproved releases and is never open to the world; "
               "list the networks of the people and tools that test them")
+        kinds = [kind for block, kind in NOT_INTERNET_SOURCES.items()
+                 if network.overlaps(ipaddress.IPv4Network(block))]
+        check(not (hook_via_nat and kinds), key, cidr,
+              f"a {kinds[0] if kinds else ''} range: with hooks.enabled in an existing VPC the "
+              "hook reaches the internet-facing load balancer through NAT, so the load "
+              "balancer sees the NAT gateways' public addresses, never these; list each NAT "
+              "gateway's public IP as /32 (aws ec2 describe-nat-gateways --filter "
+              "Name=vpc-id,Values=<vpc> --query 'NatGateways[].NatGatewayAddresses[].PublicIp')")
 
     for key in ("percent", "interval_minutes"):
-        check(dep.traffic != "all-at-once" or key not in dep.model_fields_set,
+        check(dep.traffic != "all-at-once" or f"deployment.{key}" not in s.given,
               f"deployment.{key}", getattr(dep, key),
               'only used with deployment.traffic "canary" or "linear"')
 
     check(sc.min <= sc.max, "scaling.max", sc.max, f"must be at least scaling.min ({sc.min})")
-    check(sc.min <= svc.desired_count <= sc.max, "service.desired_count", svc.desired_count,
-          f"must be from scaling.min ({sc.min}) to scaling.max ({sc.max})")
+    # Bounded precision: thresholds and ratios are written into the template as text.
+    for key, value in (("alarms.response_time_seconds", s.alarms.response_time_seconds),
+                       ("hooks.success_ratio", s.hooks.success_ratio)):
+        check(round(value, 2) == value, key, value, "at most two decimals")
 
     for key in ("buildspec", "dockerfile", "build_context"):
         path = getattr(s.pipeline, key)
         check(".." not in path.split("/"), f"pipeline.{key}", path,
               "must stay inside the repository (no .. segments)")
     for index, path in enumerate(s.hooks.paths):
-        check(path.startswith("/") and " " not in path, f"hooks.paths.{index}", path,
-              "a path starting with / and without spaces")
+        check(path.startswith("/") and " " not in path and "," not in path,
+              f"hooks.paths.{index}", path, "a path starting with /, without spaces or commas")
+    characters = sum(len(path) for path in s.hooks.paths)
+    check(characters <= HOOK_PATHS_CHARS_MAX, "hooks.paths", s.hooks.paths,
+          f"{characters} characters in all; allowed: at most {HOOK_PATHS_CHARS_MAX}")
     check(not (s.hooks.enabled and net.mode == "existing" and not lst.test_cidrs),
           "listeners.test_cidrs", lst.test_cidrs,
           "with hooks.enabled in an existing VPC, list the NAT egress addresses of "
@@ -495,19 +602,26 @@ def _relation_problems(s: Settings) -> list[Problem]:
     check(s.pipeline.compute_type in COMPUTE_TYPES, "pipeline.compute_type",
           s.pipeline.compute_type,
           "not a CodeBuild compute type; allowed: " + ", ".join(COMPUTE_TYPES))
-    check(s.pipeline.source != "s3" or "branch" not in s.pipeline.model_fields_set,
+    check(s.pipeline.source != "s3" or "pipeline.branch" not in s.given,
           "pipeline.branch", s.pipeline.branch, 'not used with pipeline.source "s3"')
 
     if net.mode == "create":
         _check_vpc_cidr(net.vpc_cidr, check)
-        check("assign_public_ip" not in net.model_fields_set or not net.assign_public_ip,
+        check("network.assign_public_ip" not in s.given or not net.assign_public_ip,
               "network.assign_public_ip", net.assign_public_ip,
               'only with network.mode "existing": a created VPC runs tasks in private subnets '
               "behind NAT")
     else:
         for key in ("vpc_cidr", "nat_gateways"):
-            check(key not in net.model_fields_set, f"network.{key}", getattr(net, key),
+            check(f"network.{key}" not in s.given, f"network.{key}", getattr(net, key),
                   'only used with network.mode "create"')
+        check(not (net.assign_public_ip and s.hooks.enabled), "network.assign_public_ip",
+              net.assign_public_ip,
+              "with hooks.enabled the test-traffic hook runs in ServiceSubnetIds, and Lambda "
+              "never gives its network interfaces public addresses: in public subnets without "
+              "NAT it reaches neither the load balancer nor the CodeDeploy API, and every "
+              "deployment waits about an hour before it fails; use private subnets with a NAT "
+              "route (assign_public_ip = false) or set hooks.enabled = false")
     return problems
 
 
@@ -542,12 +656,13 @@ class KeyDoc:
 def documented_keys() -> list[KeyDoc]:
     """Every settings key with its default, allowed values and meaning, in model order."""
     docs = []
-    for section_name, section_field in Settings.model_fields.items():
-        for name, field in section_field.annotation.model_fields.items():
+    for section_name, section in SECTIONS.items():
+        for field in msgspec.structs.fields(section):
+            meta = next(m for m in key_metas(field.type) if m.description)
             docs.append(KeyDoc(
-                key=f"{section_name}.{name}",
+                key=f"{section_name}.{field.name}",
                 default=_show(field.default),
-                allowed=field.json_schema_extra["allowed"],
-                description=field.description,
+                allowed=meta.extra["allowed"],
+                description=meta.description,
             ))
     return docs
