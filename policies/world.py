@@ -7,9 +7,9 @@ AWS's documentation example; nothing here names a real resource.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import Any
+
+from stacks.intrinsics import Resolver, Unresolvable
 
 PARTITION, REGION, ACCOUNT = "aws", "eu-west-1", "111122223333"
 
@@ -54,10 +54,15 @@ REF_IS_ARN = {"AWS::SNS::Topic"}
 
 
 @dataclass(frozen=True)
-class World:
+class World(Resolver):
     template: dict
     stack: str = "stack"
     parameters: dict[str, str] = field(default_factory=lambda: dict(EXAMPLE_PARAMETERS))
+
+    @property
+    def stack_id(self) -> str:
+        return (f"arn:{PARTITION}:cloudformation:{REGION}:{ACCOUNT}:stack/{self.stack}/"
+                "0123abcd-0123-4567-89ab-0123456789ab")
 
     def physical_name(self, logical_id: str) -> str:
         resource = self.template["Resources"][logical_id]
@@ -70,7 +75,8 @@ class World:
 
     def ref(self, name: str) -> str:
         pseudo = {"AWS::Partition": PARTITION, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
-                  "AWS::StackName": self.stack, "AWS::URLSuffix": "amazonaws.com"}
+                  "AWS::StackName": self.stack, "AWS::StackId": self.stack_id,
+                  "AWS::URLSuffix": "amazonaws.com"}
         if name in pseudo:
             return pseudo[name]
         if name in self.template.get("Parameters", {}):
@@ -89,48 +95,7 @@ class World:
             return f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}"
         if attribute in ("Name", "TargetGroupName"):
             return name
-        raise KeyError(f"no example value for {logical_id}.{attribute}")
-
-    def resolve(self, value: Any) -> Any:
-        """The value with every Ref, Fn::GetAtt, Fn::Sub and Fn::Join resolved."""
-        if isinstance(value, list):
-            return [self.resolve(v) for v in value]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            (function, argument), = value.items()
-            if function == "Ref":
-                return self.ref(argument)
-            if function == "Fn::GetAtt":
-                logical_id, attribute = (argument.split(".", 1) if isinstance(argument, str)
-                                         else argument)
-                return self.get_att(logical_id, attribute)
-            if function == "Fn::Sub":
-                return self._sub(argument)
-            if function == "Fn::Join":
-                separator, parts = argument
-                return separator.join(self.resolve(parts))
-            if function == "Fn::Split":
-                separator, text = argument
-                return self.resolve(text).split(separator)
-            if function == "Fn::Select":
-                index, items = argument
-                return self.resolve(items)[int(index)]
-        return {k: self.resolve(v) for k, v in value.items()}
-
-    def _sub(self, argument: Any) -> str:
-        text, variables = (argument, {}) if isinstance(argument, str) else argument
-
-        def replace(match: re.Match) -> str:
-            name = match.group(1)
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            if name in variables:
-                return str(self.resolve(variables[name]))
-            if "." in name and not name.startswith("AWS::"):
-                return self.get_att(*name.split(".", 1))
-            return self.ref(name)
-        return re.sub(r"\$\{([^}]+)\}", replace, text)
+        raise Unresolvable(f"no example value for {logical_id}.{attribute}")
 
 
 def role_documents(world: World, logical_id: str,

@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from troposphere import ecs
 
+from .intrinsics import SubVariables, is_intrinsic
 from .naming import Names
 from .settings import Settings
 
@@ -79,8 +80,7 @@ def taskdef_document(task_definition: ecs.TaskDefinition) -> dict:
 
     Intrinsics become `${...}` Fn::Sub variables: Ref X -> ${X}, GetAtt X.Y -> ${X.Y}.
     """
-    properties = task_definition.to_dict()["Properties"]
-    document = api_shape(properties)
+    document = SubVariables().resolve(api_names(task_definition.to_dict()["Properties"]))
     for container in document["containerDefinitions"]:
         container["image"] = IMAGE_PLACEHOLDER
     return document
@@ -105,7 +105,7 @@ def appspec_document(settings: Settings, names: Names,
     }
     hooks = sorted(hooks, key=lambda hook: HOOK_EVENTS.index(hook[0]))
     if hooks:
-        spec["Hooks"] = [{event: _sub_value(function)} for event, function in hooks]
+        spec["Hooks"] = [{event: SubVariables().resolve(function)} for event, function in hooks]
     return spec
 
 
@@ -114,33 +114,13 @@ def sub_json(document: dict) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
-def api_shape(value: Any, keep_keys: bool = False) -> Any:
-    """CloudFormation property names -> API member names (PascalCase -> camelCase), with
-    intrinsics as Fn::Sub variables."""
-    if isinstance(value, dict):
-        if _is_intrinsic(value):
-            return _sub_value(value)
+def api_names(value: Any, keep_keys: bool = False) -> Any:
+    """CloudFormation property names -> API member names (PascalCase -> camelCase); values,
+    intrinsics included, stay as they are."""
+    if isinstance(value, dict) and not is_intrinsic(value):
         return {(key if keep_keys else key[0].lower() + key[1:]):
-                api_shape(item, keep_keys=key in _MAP_PROPERTIES)
+                api_names(item, keep_keys=key in _MAP_PROPERTIES)
                 for key, item in value.items()}
     if isinstance(value, list):
-        return [api_shape(item) for item in value]
-    return _sub_value(value)
-
-
-def _is_intrinsic(value: dict) -> bool:
-    return len(value) == 1 and next(iter(value)) in ("Ref", "Fn::GetAtt")
-
-
-def _sub_value(value: Any) -> Any:
-    """A leaf as Fn::Sub text: intrinsics become variables, literal "${" is escaped."""
-    if hasattr(value, "to_dict"):
-        value = value.to_dict()
-    if isinstance(value, dict) and "Ref" in value:
-        return f"${{{value['Ref']}}}"
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        logical_id, attribute = value["Fn::GetAtt"]
-        return f"${{{logical_id}.{attribute}}}"
-    if isinstance(value, str):
-        return value.replace("${", "${!")
+        return [api_names(item) for item in value]
     return value
