@@ -1,65 +1,82 @@
-"""The live-route guard: listeners forward to the group that is live, not the one the template
-named at creation.
+"""The live-route guard: listeners forward with the weights that are live, not the ones the
+template named at creation.
 
 CloudFormation compares templates, not live state: after an odd number of deployments
 production is on the group the template calls green, and a stack update that touches a
-listener would send the template's route again. The listeners therefore take their forward
-target from a custom resource that reads the live routes; its properties hold every input that
-can change a listener, so it reads them again before any listener update, and is left alone
-(with its last answer) when nothing changes.
+listener would send the template's route again. The forwarding listeners therefore take the
+weights of blue and green from a custom resource that reads the live listeners. Its
+`ListenerInputs` are each listener's own properties except its default actions, derived from
+the listener objects, so any change to a listener changes the guard's inputs and CloudFormation
+asks it again first; when nothing changes, it and the listeners are left alone.
+
+The guard refuses a stack update, before any listener changes, while a traffic shift is in flight
+or when the production port would move (listeners.https changed); in a rollback it never
+refuses and answers the live weights as they are, so a rollback always completes
+(stacks/lambdas/guard_handler.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from troposphere import AWSObject, GetAtt, Ref, Template
+from troposphere import GetAtt, Ref, Template
+from troposphere import elasticloadbalancingv2 as elb
+from troposphere.cloudformation import AWSCustomObject
 
-from policies.live_routes import read_listeners
+from policies.guard import read_listeners_and_stack
 
-from .functions import handler_source, inline_function
-from .naming import BLUE, GREEN, Names
+from .functions import InlineFunction, inline_function
+from .naming import COLOURS, Names
 from .settings import Settings
 
-GUARD_MODULE = "live_routes.py"
+GUARD_MODULE = "guard_handler.py"
+ROUTES = ("Production", "Test")
 
 
-class LiveRoutesResource(AWSObject):
+class LiveRoutesResource(AWSCustomObject):
     resource_type = "Custom::LiveRoutes"
     props = {"ServiceToken": (str, True), "ServiceTimeout": (int, False),
-             "LoadBalancerArn": (str, True), "ProductionPort": (str, True),
-             "TestPort": (str, True), "BlueTargetGroupArn": (str, True),
-             "GreenTargetGroupArn": (str, True), "ListenerInputs": (dict, True)}
+             "BlueTargetGroupArn": (str, True), "GreenTargetGroupArn": (str, True),
+             "ListenerInputs": (dict, True)}
 
 
 @dataclass(frozen=True)
-class LiveRoutes:
-    production: Any  # GetAtt of the group production forwards to now
-    test: Any
+class Guard:
+    resource: LiveRoutesResource
+    function: InlineFunction
 
 
-def guard_source() -> str:
-    """The handler module, byte for byte as tested."""
-    return handler_source(GUARD_MODULE)
+def listener_inputs(listener: elb.Listener) -> dict:
+    """Every property of the listener except its default actions, which the guard answers."""
+    return {name: value for name, value in listener.properties.items()
+            if name != "DefaultActions"}
 
 
-def build_live_routes(template: Template, settings: Settings, names: Names, load_balancer,
-                      target_groups: dict, production_port: int,
-                      listener_inputs: dict[str, Any]) -> LiveRoutes:
+def guard_listeners(template: Template, settings: Settings, names: Names, target_groups: dict,
+                    listeners: dict[str, elb.Listener]) -> Guard:
+    """Add the guard and give each forwarding listener (by route) its weighted forward."""
     function = inline_function(template, settings, "LiveRoutes", "LiveRoutesFunction",
                                names.live_routes, GUARD_MODULE, "read-listeners",
-                               read_listeners, Timeout=60)
+                               read_listeners_and_stack, Timeout=60)
     resource = template.add_resource(LiveRoutesResource(
         "LiveRoutes",
-        ServiceToken=GetAtt(function, "Arn"),
+        ServiceToken=GetAtt(function.function, "Arn"),
         # Fail within two minutes instead of CloudFormation's hour if no answer comes.
         ServiceTimeout=120,
-        LoadBalancerArn=Ref(load_balancer),
-        ProductionPort=str(production_port),
-        TestPort=str(settings.listeners.test_port),
-        BlueTargetGroupArn=Ref(target_groups[BLUE]),
-        GreenTargetGroupArn=Ref(target_groups[GREEN]),
-        ListenerInputs=listener_inputs,
+        **{f"{colour.capitalize()}TargetGroupArn": Ref(target_groups[colour])
+           for colour in COLOURS},
+        ListenerInputs={route: listener_inputs(listeners[route]) for route in ROUTES},
     ))
-    return LiveRoutes(production=GetAtt(resource, "Production"), test=GetAtt(resource, "Test"))
+    for route in ROUTES:
+        listeners[route].DefaultActions = [weighted_forward(resource, route, target_groups)]
+    return Guard(resource, function)
+
+
+def weighted_forward(guard: LiveRoutesResource, route: str, target_groups: dict) -> elb.Action:
+    """Forward to both groups with the guard's weights: production blue 100 / green 0 at
+    creation, as CodeDeploy itself writes routes. The weights arrive as strings, which
+    CloudFormation accepts for integer properties as it does a Number parameter's Ref."""
+    return elb.Action(Type="forward", ForwardConfig=elb.ForwardConfig(TargetGroups=[
+        elb.TargetGroupTuple(TargetGroupArn=Ref(target_groups[colour]),
+                             Weight=GetAtt(guard, f"{route}{colour.capitalize()}"))
+        for colour in COLOURS]))

@@ -2,7 +2,8 @@
 
 Production forwards to blue and test forwards to green when the stack is created; after that
 CodeDeploy owns both routes and swaps them on every deployment, and the live-route guard
-(stacks/live_routes.py) keeps stack updates from swapping them back.
+(stacks/live_routes.py) keeps stack updates from swapping them back: it gives the forwarding
+listeners their weights.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from troposphere import Ref, Template
 from troposphere import elasticloadbalancingv2 as elb
 
-from .live_routes import build_live_routes
+from .live_routes import Guard, guard_listeners
 from .naming import COLOURS, Names
 from .network import Network
 from .parameters import Parameters
@@ -28,6 +29,7 @@ class LoadBalancing:
     target_groups: dict[str, elb.TargetGroup]
     production_listener: elb.Listener
     test_listener: elb.Listener
+    guard: Guard
 
     @property
     def forwarding_listeners(self) -> tuple[elb.Listener, elb.Listener]:
@@ -58,29 +60,29 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
     target_groups = {colour: template.add_resource(_target_group(settings, names, network,
                                                                  colour))
                      for colour in COLOURS}
-    tags = standard_tags(settings)
     https = settings.listeners.https
-    # Every input that can change a forwarding listener: when one changes, the guard reads
-    # the live routes again before the listener is updated.
-    listener_inputs = {"ProductionProtocol": "HTTPS" if https else "HTTP",
-                       "TestProtocol": "HTTP", "Tags": tags}
+    production = elb.Listener(
+        "ProductionListener",
+        LoadBalancerArn=Ref(load_balancer),
+        Port=HTTPS if https else HTTP,
+        Protocol="HTTPS" if https else "HTTP",
+        **({"Certificates": [elb.Certificate(CertificateArn=Ref(params.certificate_arn))],
+            "SslPolicy": settings.listeners.ssl_policy} if https else {}),
+        Tags=standard_tags(settings),
+    )
+    test = elb.Listener(
+        "TestListener",
+        LoadBalancerArn=Ref(load_balancer),
+        Port=settings.listeners.test_port,
+        Protocol="HTTP",
+        Tags=standard_tags(settings),
+    )
+    # The guard gives both their default actions, from the live routes.
+    guard = guard_listeners(template, settings, names, target_groups,
+                            {"Production": production, "Test": test})
+    for listener in (production, test):
+        template.add_resource(listener)
     if https:
-        listener_inputs.update(CertificateArn=Ref(params.certificate_arn),
-                               SslPolicy=settings.listeners.ssl_policy)
-    live = build_live_routes(template, settings, names, load_balancer, target_groups,
-                             HTTPS if https else HTTP, listener_inputs)
-
-    if settings.listeners.https:
-        production = template.add_resource(elb.Listener(
-            "ProductionListener",
-            LoadBalancerArn=Ref(load_balancer),
-            Port=HTTPS,
-            Protocol="HTTPS",
-            Certificates=[elb.Certificate(CertificateArn=Ref(params.certificate_arn))],
-            SslPolicy=settings.listeners.ssl_policy,
-            DefaultActions=[_forward(live.production)],
-            Tags=standard_tags(settings),
-        ))
         template.add_resource(elb.Listener(
             "HttpRedirectListener",
             LoadBalancerArn=Ref(load_balancer),
@@ -89,25 +91,11 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
             DefaultActions=[elb.Action(Type="redirect", RedirectConfig=elb.RedirectConfig(
                 Protocol="HTTPS", Port=str(HTTPS), StatusCode="HTTP_301"))],
             Tags=standard_tags(settings),
+            # After the guard: when listeners.https changes on a live stack, the guard's
+            # refusal comes first, before this listener collides on port 80.
+            DependsOn=guard.resource.title,
         ))
-    else:
-        production = template.add_resource(elb.Listener(
-            "ProductionListener",
-            LoadBalancerArn=Ref(load_balancer),
-            Port=HTTP,
-            Protocol="HTTP",
-            DefaultActions=[_forward(live.production)],
-            Tags=standard_tags(settings),
-        ))
-    test = template.add_resource(elb.Listener(
-        "TestListener",
-        LoadBalancerArn=Ref(load_balancer),
-        Port=settings.listeners.test_port,
-        Protocol="HTTP",
-        DefaultActions=[_forward(live.test)],
-        Tags=standard_tags(settings),
-    ))
-    return LoadBalancing(load_balancer, target_groups, production, test)
+    return LoadBalancing(load_balancer, target_groups, production, test, guard)
 
 
 def _target_group(settings: Settings, names: Names, network: Network,
@@ -134,7 +122,3 @@ def _target_group(settings: Settings, names: Names, network: Network,
             Value=str(hc.deregistration_delay_seconds))],
         Tags=standard_tags(settings),
     )
-
-
-def _forward(target_group_arn) -> elb.Action:
-    return elb.Action(Type="forward", TargetGroupArn=target_group_arn)

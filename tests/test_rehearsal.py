@@ -1,14 +1,23 @@
-"""A deploy rehearsal: moto_server on 127.0.0.1, the real AWS CLI, the rendered template.
+"""A deploy rehearsal: moto's server on 127.0.0.1, the real AWS CLI, the deployable template, and
+the live-route guard's real handler asked the way CloudFormation asks it.
 
-1. deploy the default template (as tests/moto_harness.py makes it creatable by moto);
-2. check listeners, target groups and security groups through the CLI;
-3. swap production to green as CodeDeploy does (a weighted 100/0 forward);
-4. render an update that changes the TLS policy, with the guard's answer for the live state
-   (moto cannot run the guard's Lambda, so the harness runs the guard's own resolver against
-   moto and hands its answer to the listeners, as CloudFormation would);
-5. deploy it, and confirm production still forwards to the live group;
-6. `ecs-bluegreen status` reads the swap back;
-7. and, for contrast, an update with the creation-time routes (no guard) moves production.
+moto cannot run a custom resource's Lambda, so this test plays CloudFormation's part for the
+guard: before each update it sends the handler the Update request CloudFormation would send
+(the new and old properties, resolved in the deployed stack, every value a string; a presigned
+URL served on 127.0.0.1 for the answer), and the deploy then carries the handler's answer where
+the listeners read it (tests/moto_harness.py). At creation no listener exists yet and the guard
+answers production blue, test green. CodeDeploy's swaps are made as CodeDeploy makes them: a
+weighted forward written with `aws elbv2 modify-listener`. Deploys and swaps go through the
+CLI; the many reads of the listeners go through boto3, which is quicker to start.
+
+1. deploy the default template; listeners, target groups and security groups through the CLI;
+2. swap production to green as CodeDeploy does;
+3. an update that changes the TLS policy: the guard answers the live routes, the update keeps
+   production on green; `ecs-bluegreen status` reads the swap back;
+4. a canary in flight: the guard refuses the update (nothing changes), and the rollback that
+   follows is answered with the live weights, so the rollback's listener update keeps the
+   canary where it was;
+5. for contrast, an update carrying the creation-time answer moves production to blue.
 """
 
 from __future__ import annotations
@@ -19,18 +28,20 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from conftest import load_template
-from moto_harness import moto_ready
-from stacks.lambdas.live_routes import live_routes
+from moto.server import ThreadedMotoServer
+
+from moto_harness import (AT_CREATION, guard_properties, moto_ready, presigned_url,
+                          weighted_forwards_in_moto)
+from stacks.intrinsics import load_template
+from stacks.lambdas import guard_handler as guard
 from stacks.settings import parse_settings
-from stacks.template import render_template
+from stacks.template import build_stack, deployable
 
 BIN = Path(sys.executable).parent
 REGION = "us-east-1"
@@ -43,25 +54,18 @@ ENV.pop("AWS_PROFILE", None)
 
 @pytest.fixture(scope="module")
 def endpoint():
+    """moto's server on 127.0.0.1, in a thread of this process (so that the harness's one
+    change to moto applies), for the real AWS CLI."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("moto_server did not start")
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    with weighted_forwards_in_moto():
+        server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
 
 
 def run_aws(endpoint: str, *args: str) -> str:
@@ -77,53 +81,105 @@ def aws(endpoint: str, *args: str) -> dict:
     return json.loads(output) if output.strip() else {}
 
 
-def deploy(endpoint: str, template: dict, tmp_path: Path, parameters: dict[str, str]) -> None:
-    path = tmp_path / f"template-{time.monotonic_ns()}.json"
-    path.write_text(json.dumps(template))
-    run_aws(endpoint, "cloudformation", "deploy", "--template-file", str(path), "--stack-name",
-        STACK, "--capabilities", "CAPABILITY_IAM", "--parameter-overrides",
-        *[f"{k}={v}" for k, v in parameters.items()])
+def client(endpoint: str, service: str):
+    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def routes(endpoint: str) -> dict[int, dict]:
-    (lb,) = aws(endpoint, "elbv2", "describe-load-balancers")["LoadBalancers"]
-    listeners = aws(endpoint, "elbv2", "describe-listeners", "--load-balancer-arn",
-                    lb["LoadBalancerArn"])["Listeners"]
-    return {item["Port"]: item for item in listeners}
+class _RollingBack:
+    """CloudFormation during a rollback, as far as the guard asks (moto's stacks never
+    report a rollback in progress)."""
+
+    def describe_stacks(self, StackName):
+        return {"Stacks": [{"StackStatus": "UPDATE_ROLLBACK_IN_PROGRESS"}]}
 
 
-def forwarded_to(listener: dict, groups: dict[str, str]) -> str:
-    (action,) = listener["DefaultActions"]
-    targets = action.get("ForwardConfig", {}).get("TargetGroups") or [
-        {"TargetGroupArn": action["TargetGroupArn"], "Weight": 1}]
-    live = [t["TargetGroupArn"] for t in targets if t.get("Weight", 1) > 0]
-    (arn,) = live
-    return groups[arn]
+class Rehearsal:
+    def __init__(self, endpoint: str, tmp_path: Path, parameters: dict[str, str]):
+        self.endpoint, self.tmp_path, self.parameters = endpoint, tmp_path, parameters
+        self.deployed_template: dict | None = None
+
+    def template(self, settings) -> dict:
+        return load_template(deployable(build_stack(settings)))
+
+    def deploy(self, settings, answer: dict[str, str]) -> None:
+        template = self.template(settings)
+        path = self.tmp_path / f"template-{time.monotonic_ns()}.json"
+        path.write_text(json.dumps(moto_ready(template, settings.scaling.min, answer)))
+        run_aws(self.endpoint, "cloudformation", "deploy", "--template-file", str(path),
+                "--stack-name", STACK, "--capabilities", "CAPABILITY_IAM",
+                "--parameter-overrides", *[f"{k}={v}" for k, v in self.parameters.items()])
+        self.deployed_template = template
+
+    def physical_ids(self) -> dict[str, str]:
+        pages = client(self.endpoint, "cloudformation").get_paginator(
+            "list_stack_resources").paginate(StackName=STACK)
+        return {r["LogicalResourceId"]: r["PhysicalResourceId"]
+                for page in pages for r in page["StackResourceSummaries"]}
+
+    def ask_guard(self, new_settings, old_template: dict, cloudformation=None) -> dict:
+        """The guard's real handler, asked for an Update as CloudFormation would ask it."""
+        physical = self.physical_ids()
+        new = guard_properties(self.template(new_settings), physical, self.parameters)
+        old = guard_properties(old_template, physical, self.parameters)
+        stack_id = client(self.endpoint, "cloudformation").describe_stacks(
+            StackName=STACK)["Stacks"][0]["StackId"]
+        with presigned_url() as (url, received):
+            guard.handler({"RequestType": "Update", "StackId": stack_id,
+                           "RequestId": "rehearsal", "LogicalResourceId": "LiveRoutes",
+                           "PhysicalResourceId": "LiveRoutes", "ResponseURL": url,
+                           "ResourceProperties": new, "OldResourceProperties": old},
+                          None, elbv2=client(self.endpoint, "elbv2"),
+                          cloudformation=cloudformation or client(self.endpoint,
+                                                                  "cloudformation"))
+        ((_, _, body),) = received
+        return body
+
+    def routes(self) -> dict[int, dict]:
+        elbv2 = client(self.endpoint, "elbv2")
+        (lb,) = elbv2.describe_load_balancers()["LoadBalancers"]
+        listeners = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+        return {item["Port"]: item for item in listeners}
+
+    def groups(self) -> dict[str, str]:
+        return {g["TargetGroupArn"]: g["TargetGroupName"].rsplit("-", 1)[1] for g in
+                client(self.endpoint, "elbv2").describe_target_groups()["TargetGroups"]}
+
+    def weights(self, port: int) -> dict[str, int]:
+        """colour -> weight on the listener at `port`."""
+        (action,) = self.routes()[port]["DefaultActions"]
+        targets = action.get("ForwardConfig", {}).get("TargetGroups") or [
+            {"TargetGroupArn": action["TargetGroupArn"], "Weight": 1}]
+        groups = self.groups()
+        return {groups[t["TargetGroupArn"]]: t.get("Weight", 1) for t in targets}
+
+    def shift(self, port: int, weights: dict[str, int]) -> None:
+        """Rewrite a listener as CodeDeploy does: a weighted forward to both groups."""
+        arns = {colour: arn for arn, colour in self.groups().items()}
+        aws(self.endpoint, "elbv2", "modify-listener", "--listener-arn",
+            self.routes()[port]["ListenerArn"], "--default-actions", json.dumps([{
+                "Type": "forward", "ForwardConfig": {"TargetGroups": [
+                    {"TargetGroupArn": arns[c], "Weight": w} for c, w in weights.items()]}}]))
 
 
 def test_rehearsal(endpoint, tmp_path):
-    started = time.monotonic()
     certificate = aws(endpoint, "acm", "request-certificate", "--domain-name",
                       "app.example.com")["CertificateArn"]
-    parameters = {
+    rehearsal = Rehearsal(endpoint, tmp_path, {
         "CertificateArn": certificate,
         "ConnectionArn": f"arn:aws:codeconnections:{REGION}:{DEFAULT_ACCOUNT_ID}:connection/"
                          "0123abcd-0123-4567-89ab-0123456789ab",
-        "RepositoryId": "example/webapp",
-    }
+        "RepositoryId": "example/webapp"})
     settings = parse_settings({})
-    deploy(endpoint, moto_ready(load_template(render_template(settings)),
-                                settings.service.desired_count), tmp_path, parameters)
 
-    # 2. What was created, through the CLI.
-    groups = {g["TargetGroupArn"]: g["TargetGroupName"]
-              for g in aws(endpoint, "elbv2", "describe-target-groups")["TargetGroups"]}
-    assert sorted(groups.values()) == ["webapp-dev-blue", "webapp-dev-green"]
-    listeners = routes(endpoint)
-    assert sorted(listeners) == [80, 443, 8080]
-    assert forwarded_to(listeners[443], groups) == "webapp-dev-blue"
-    assert forwarded_to(listeners[8080], groups) == "webapp-dev-green"
-    assert listeners[443]["SslPolicy"] == settings.listeners.ssl_policy
+    # 1. Creation: production on blue, test on green, the test port only from NAT addresses.
+    rehearsal.deploy(settings, AT_CREATION)
+    created = rehearsal.deployed_template
+    assert sorted(rehearsal.groups().values()) == ["blue", "green"]
+    assert sorted(rehearsal.routes()) == [80, 443, 8080]
+    assert rehearsal.weights(443) == {"blue": 100, "green": 0}
+    assert rehearsal.weights(8080) == {"blue": 0, "green": 100}
+    assert rehearsal.routes()[443]["SslPolicy"] == settings.listeners.ssl_policy
     (lb_group,) = aws(endpoint, "ec2", "describe-security-groups", "--filters",
                       "Name=group-name,Values=webapp-dev-lb-sg")["SecurityGroups"]
     world = {(p["FromPort"], r["CidrIp"]) for p in lb_group["IpPermissions"]
@@ -131,37 +187,18 @@ def test_rehearsal(endpoint, tmp_path):
     assert {(80, "0.0.0.0/0"), (443, "0.0.0.0/0")} <= world
     assert all(cidr.endswith("/32") for port, cidr in world if port == 8080)  # NAT only
 
-    # 3. CodeDeploy's swap: production to green, test to blue, as weighted forwards.
-    arn = {name: a for a, name in groups.items()}
-    for port, live, idle in ((443, "webapp-dev-green", "webapp-dev-blue"),
-                             (8080, "webapp-dev-blue", "webapp-dev-green")):
-        aws(endpoint, "elbv2", "modify-listener", "--listener-arn",
-            listeners[port]["ListenerArn"], "--default-actions", json.dumps([{
-                "Type": "forward", "ForwardConfig": {"TargetGroups": [
-                    {"TargetGroupArn": arn[live], "Weight": 100},
-                    {"TargetGroupArn": arn[idle], "Weight": 0}]}}]))
+    # 2. CodeDeploy's swap: production to green, test to blue.
+    rehearsal.shift(443, {"green": 100, "blue": 0})
+    rehearsal.shift(8080, {"blue": 100, "green": 0})
 
-    # 4. The guard's answer for the live state, from its own resolver.
-    elbv2 = boto3.client("elbv2", endpoint_url=endpoint, region_name=REGION,
-                         aws_access_key_id="testing", aws_secret_access_key="testing")
-    (lb,) = elbv2.describe_load_balancers()["LoadBalancers"]
-    answer = live_routes(elbv2, {
-        "LoadBalancerArn": lb["LoadBalancerArn"], "ProductionPort": "443", "TestPort": "8080",
-        "BlueTargetGroupArn": arn["webapp-dev-blue"],
-        "GreenTargetGroupArn": arn["webapp-dev-green"]})
-    assert answer == {"Production": arn["webapp-dev-green"], "Test": arn["webapp-dev-blue"]}
-
-    # 5. An update that touches the production listener.
+    # 3. An update that touches the production listener, with the guard's real answer.
     changed = parse_settings({"listeners": {"ssl_policy": NEW_POLICY}})
-    deploy(endpoint, moto_ready(load_template(render_template(changed)),
-                                changed.service.desired_count, live=answer),
-           tmp_path, parameters)
-    listeners = routes(endpoint)
-    assert listeners[443]["SslPolicy"] == NEW_POLICY  # the update did reach the listener
-    assert forwarded_to(listeners[443], groups) == "webapp-dev-green"  # and kept the route
-    assert forwarded_to(listeners[8080], groups) == "webapp-dev-blue"
-
-    # 6. The status command reads the swap back.
+    answer = rehearsal.ask_guard(changed, created)
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    rehearsal.deploy(changed, answer["Data"])
+    assert rehearsal.routes()[443]["SslPolicy"] == NEW_POLICY  # the update reached it
+    assert rehearsal.weights(443) == {"green": 100, "blue": 0}  # and kept the route
+    assert rehearsal.weights(8080) == {"blue": 100, "green": 0}
     status = subprocess.run([sys.executable, "-m", "stacks", "status", "--stack", STACK,
                              "--region", REGION, "--endpoint-url", endpoint],
                             env=ENV, capture_output=True, text=True, timeout=120)
@@ -171,12 +208,21 @@ def test_rehearsal(endpoint, tmp_path):
     assert lines["test"].split()[0] == "blue"
     assert "targets healthy" in lines["blue"]
 
-    # 7. The hazard the guard prevents: the same kind of update with the template's creation
-    # routes (what a listener without the guard would carry) moves production to blue.
-    deploy(endpoint, moto_ready(load_template(render_template(settings)),
-                                settings.service.desired_count), tmp_path, parameters)
-    assert forwarded_to(routes(endpoint)[443], groups) == "webapp-dev-blue"
-    assert time.monotonic() - started < 60
+    # 4. A canary in flight: 10 % on blue (the new tasks this time).
+    rehearsal.shift(443, {"green": 90, "blue": 10})
+    refused = rehearsal.ask_guard(settings, rehearsal.deployed_template)
+    assert refused["Status"] == "FAILED" and "in flight" in refused["Reason"]
+    assert rehearsal.weights(443) == {"green": 90, "blue": 10}  # nothing changed
+    rollback = rehearsal.ask_guard(changed, rehearsal.template(settings),
+                                   cloudformation=_RollingBack())
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
+    rehearsal.deploy(changed, rollback["Data"])  # the rollback's listener update
+    assert rehearsal.weights(443) == {"green": 90, "blue": 10}
+
+    # 5. The hazard the guard prevents: the creation-time answer moves production back.
+    rehearsal.shift(443, {"green": 100, "blue": 0})
+    rehearsal.deploy(settings, AT_CREATION)
+    assert rehearsal.weights(443) == {"blue": 100, "green": 0}
 
 
 def test_status_of_a_missing_stack_is_an_error(endpoint):
