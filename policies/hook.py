@@ -10,10 +10,11 @@ from awacs.aws import Allow, PolicyDocument, Statement
 from .calls import OTHER, Call, Deployed
 from .statements import write_logs
 
-# Lambda creates the function's network interfaces with the execution role, and checks these
-# permissions on "*" when the function is created.
+# Lambda manages the function's network interfaces with the execution role: the network
+# actions of AWS's AWSLambdaVPCAccessExecutionRole, which grants them on "*"
+# (tests/reference/aws_managed_policies.json holds a dated copy that the tests compare with).
 # https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
-VPC_ACTIONS = [ec2.CreateNetworkInterface, ec2.DescribeNetworkInterfaces,
+VPC_ACTIONS = [ec2.CreateNetworkInterface, ec2.DescribeNetworkInterfaces, ec2.DescribeSubnets,
                ec2.DeleteNetworkInterface, ec2.AssignPrivateIpAddresses,
                ec2.UnassignPrivateIpAddresses]
 
@@ -35,15 +36,23 @@ VPC_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html"
 LOGS_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html"
 
 
+def code_calls(d: Deployed) -> list[Call]:
+    """The calls stacks/lambdas/hook_handler.py makes."""
+    return [Call("codedeploy:PutLifecycleEventHookExecutionStatus", "*",
+                 "report Succeeded or Failed to CodeDeploy", HOOK_DOC)]
+
+
 def required_calls(d: Deployed) -> list[Call]:
     stream = d.log_stream_arn(d.hook_log_group, "2026/01/01/[$LATEST]0123abcd")
-    return [
-        Call("codedeploy:PutLifecycleEventHookExecutionStatus", "*",
-             "report Succeeded or Failed to CodeDeploy", HOOK_DOC),
+    # The calls Lambda makes with the role: the function's logs, and the network-interface
+    # calls of AWS's AWSLambdaVPCAccessExecutionRole (tests compare this list with it).
+    vpc = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+           "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses",
+           "ec2:UnassignPrivateIpAddresses"]
+    return code_calls(d) + [
         Call("logs:CreateLogStream", stream, "start the function's log stream", LOGS_DOC),
         Call("logs:PutLogEvents", stream, "log each verdict", LOGS_DOC),
-    ] + [Call(action.JSONrepr(), "*", "attach the function to the VPC", VPC_DOC)
-         for action in VPC_ACTIONS]
+    ] + [Call(action, "*", "attach the function to the VPC", VPC_DOC) for action in vpc]
 
 
 def near_misses(d: Deployed) -> list[Call]:

@@ -14,7 +14,7 @@ from troposphere import GetAtt, Sub, Template, awslambda, ec2
 
 from policies.hook import report_hook_status
 
-from .functions import handler_source, inline_function
+from .functions import InlineFunction, handler_source, inline_function
 from .load_balancer import LoadBalancing
 from .naming import Names
 from .network import Network
@@ -22,13 +22,17 @@ from .security_groups import SecurityGroups
 from .settings import Settings
 from .tags import standard_tags
 
-HOOK_MODULE = "test_traffic_hook.py"
+HOOK_MODULE = "hook_handler.py"
 
 
 @dataclass(frozen=True)
 class Hooks:
-    function: awslambda.Function | None
+    inline: InlineFunction | None
     events: tuple[tuple[str, str], ...]  # (AppSpec lifecycle event, function name)
+
+    @property
+    def function(self) -> awslambda.Function | None:
+        return self.inline.function if self.inline else None
 
 
 def hook_source() -> str:
@@ -66,7 +70,7 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
         Tags=tags,
     ))
     paths = hooks.paths or [settings.service.health_check_path]
-    function = inline_function(
+    inline = inline_function(
         template, settings, "TestTrafficHook", "TestTrafficHook", names.test_traffic_hook,
         HOOK_MODULE, "report-hook-status", report_hook_status,
         Timeout=hooks.timeout_seconds,
@@ -84,4 +88,4 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
     events = [("AfterAllowTestTraffic", names.test_traffic_hook)]
     if hooks.before_allow_traffic:
         events.append(("BeforeAllowTraffic", names.test_traffic_hook))
-    return Hooks(function, tuple(events))
+    return Hooks(inline, tuple(events))

@@ -1,12 +1,16 @@
 """Deployments that check themselves: the test-traffic hook, alarms and notifications.
 
-The hook handler runs against a real HTTP server on 127.0.0.1, and its call to CodeDeploy is
-checked with botocore's Stubber; the template properties state the wiring.
+The hook handler runs against a real HTTP server on 127.0.0.1, as imported and as the
+deployable template ships it (minified); its call to CodeDeploy is checked with botocore's
+Stubber, and its bounded report against a CodeDeploy endpoint that never answers. The template
+properties state the wiring.
 """
 
 from __future__ import annotations
 
 import http.server
+import json
+import socket
 import threading
 import time
 from pathlib import Path
@@ -15,8 +19,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from shipped import FORMS, handler_module
 from stacks.hooks import hook_source
-from stacks.lambdas import test_traffic_hook as hook
+from stacks.lambdas import hook_handler as readable_hook
 from variants import settings_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +37,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.path == "/flaky":  # every fifth request fails
             _Handler.calls["/flaky"] += 1
             code = 500 if _Handler.calls["/flaky"] % 5 == 0 else 200
+        elif self.path.startswith("/ok-after-"):  # the first N requests fail
+            _Handler.calls[self.path] = _Handler.calls.get(self.path, 0) + 1
+            code = 200 if _Handler.calls[self.path] > int(self.path.rsplit("-", 1)[1]) else 503
         else:
             code = {"/ok": 200, "/slow": 200, "/error": 503, "/moved": 301}.get(self.path, 404)
         self.send_response(code)
@@ -53,6 +61,11 @@ def server():
     httpd.shutdown()
 
 
+@pytest.fixture(params=FORMS)
+def hook(request):
+    return handler_module("hook_handler.py", request.param)
+
+
 class Context:
     def __init__(self, remaining_ms=60_000):
         self.remaining_ms = remaining_ms
@@ -61,96 +74,149 @@ class Context:
         return self.remaining_ms
 
 
-def run_hook(monkeypatch, url, paths, requests=4, ratio="1.0", budget_ms="300",
-             remaining_ms=60_000, expected_status=None):
+def configure(monkeypatch, url, paths, requests=4, ratio="1.0", budget_ms="300"):
     for key, value in {"TEST_URL": url, "PATHS": paths, "REQUESTS": str(requests),
                        "SUCCESS_RATIO": ratio, "LATENCY_BUDGET_MS": budget_ms}.items():
         monkeypatch.setenv(key, value)
+
+
+def run_hook(hook, monkeypatch, capsys, url, paths, expected_status, remaining_ms=60_000,
+             **config):
+    """Run the handler; return its logged verdict. The stubbed CodeDeploy client fails the
+    test unless it receives exactly one report with `expected_status`."""
+    configure(monkeypatch, url, paths, **config)
     client = boto3.client("codedeploy", region_name="eu-west-1", aws_access_key_id="x",
                           aws_secret_access_key="x")
     stubber = Stubber(client)
-    result = {}
-
-    def expect(status):
-        stubber.add_response("put_lifecycle_event_hook_execution_status",
-                             {"lifecycleEventHookExecutionId": EVENT[
-                                 "LifecycleEventHookExecutionId"]},
-                             {"deploymentId": EVENT["DeploymentId"],
-                              "lifecycleEventHookExecutionId": EVENT[
-                                  "LifecycleEventHookExecutionId"],
-                              "status": status})
-    expect(expected_status)
+    stubber.add_response("put_lifecycle_event_hook_execution_status",
+                         {"lifecycleEventHookExecutionId": EVENT[
+                             "LifecycleEventHookExecutionId"]},
+                         {"deploymentId": EVENT["DeploymentId"],
+                          "lifecycleEventHookExecutionId": EVENT[
+                              "LifecycleEventHookExecutionId"],
+                          "status": expected_status})
+    capsys.readouterr()
     with stubber:
-        start = time.monotonic()
         result = hook.handler(EVENT, Context(remaining_ms), codedeploy=client)
-        result["seconds"] = time.monotonic() - start
         stubber.assert_no_pending_responses()
-    return result
+    assert result == {"status": expected_status}
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
-def test_all_good_succeeds(monkeypatch, server):
-    result = run_hook(monkeypatch, server, "/ok", expected_status="Succeeded")
-    assert result["status"] == "Succeeded"
+def test_all_good_succeeds(hook, monkeypatch, capsys, server):
+    log = run_hook(hook, monkeypatch, capsys, server, "/ok", "Succeeded")
+    assert (log["successes"], log["attempts"]) == (4, 4)
 
 
-def test_redirects_count_as_answers(monkeypatch, server):
-    assert run_hook(monkeypatch, server, "/moved", expected_status="Succeeded")["status"] \
-        == "Succeeded"
+def test_redirects_count_as_answers(hook, monkeypatch, capsys, server):
+    run_hook(hook, monkeypatch, capsys, server, "/moved", "Succeeded")
 
 
-def test_5xx_fails(monkeypatch, server):
-    assert run_hook(monkeypatch, server, "/ok,/error", expected_status="Failed")["status"] \
-        == "Failed"
+def test_5xx_fails(hook, monkeypatch, capsys, server):
+    log = run_hook(hook, monkeypatch, capsys, server, "/ok,/error", "Failed")
+    assert log["failures"] == {"/error: HTTP 503": 4}
 
 
-def test_slow_responses_fail(monkeypatch, server):
-    result = run_hook(monkeypatch, server, "/slow", requests=2, budget_ms="100",
-                      expected_status="Failed")
-    assert result["status"] == "Failed"
+def test_slow_responses_fail(hook, monkeypatch, capsys, server):
+    log = run_hook(hook, monkeypatch, capsys, server, "/slow", "Failed", requests=2,
+                   budget_ms="100")
+    assert log["successes"] == 0
 
 
-def test_connection_refused_fails(monkeypatch):
-    with __import__("socket").socket() as sock:  # a port nobody listens on
+def test_connection_refused_fails(hook, monkeypatch, capsys):
+    with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = run_hook(monkeypatch, f"http://127.0.0.1:{port}", "/", expected_status="Failed")
-    assert result["status"] == "Failed"
+    log = run_hook(hook, monkeypatch, capsys, f"http://127.0.0.1:{port}", "/", "Failed")
+    assert log["successes"] == 0
 
 
-def test_success_ratio_just_above_and_just_below(monkeypatch, server):
+def test_success_ratio_just_above_and_just_below(hook, monkeypatch, capsys, server):
     # /flaky fails one request in five: 16 of 20 succeed = 0.8.
     _Handler.calls["/flaky"] = 0
-    assert run_hook(monkeypatch, server, "/flaky", requests=20, ratio="0.8",
-                    expected_status="Succeeded")["status"] == "Succeeded"
+    run_hook(hook, monkeypatch, capsys, server, "/flaky", "Succeeded", requests=20,
+             ratio="0.8")
     _Handler.calls["/flaky"] = 0
-    assert run_hook(monkeypatch, server, "/flaky", requests=20, ratio="0.81",
-                    expected_status="Failed")["status"] == "Failed"
+    run_hook(hook, monkeypatch, capsys, server, "/flaky", "Failed", requests=20, ratio="0.81")
 
 
-def test_bad_configuration_still_reports_failed(monkeypatch, server):
-    result = run_hook(monkeypatch, server, "", expected_status="Failed")
-    assert result["status"] == "Failed"
-    monkeypatch.delenv("REQUESTS")
-    assert hook.handler(EVENT, Context(), codedeploy=_Reporter())["status"] == "Failed"
+def test_the_ratio_is_compared_exactly(hook, monkeypatch, capsys, server):
+    """14 of 25 is exactly 0.56; in floating point 0.56 * 25 is 14.000000000000002, and a
+    float comparison would call a passing deployment failed (and roll it back)."""
+    assert 0.56 * 25 > 14
+    path = "/ok-after-11"  # 11 failures, then successes: 14 of 25
+    _Handler.calls.pop(path, None)
+    log = run_hook(hook, monkeypatch, capsys, server, path, "Succeeded", requests=25,
+                   ratio="0.56")
+    assert (log["successes"], log["attempts"]) == (14, 25)
+    _Handler.calls.pop(path, None)
+    run_hook(hook, monkeypatch, capsys, server, path, "Failed", requests=25, ratio="0.57")
 
 
-class _Reporter:
-    def put_lifecycle_event_hook_execution_status(self, **kwargs):
-        self.kwargs = kwargs
+def test_bad_configuration_still_reports_failed(hook, monkeypatch, capsys, server):
+    log = run_hook(hook, monkeypatch, capsys, server, "", "Failed")
+    assert "bad configuration" in log["error"]
 
 
-def test_finishes_inside_its_timeout(monkeypatch, server):
-    """With little time left it stops probing and reports, instead of hanging."""
-    result = run_hook(monkeypatch, server, "/slow", requests=50, budget_ms="1000",
-                      remaining_ms=(hook.SAFETY_SECONDS + 1) * 1000, expected_status="Failed")
-    assert result["status"] == "Failed" and result["seconds"] < 3
+def test_stops_probing_in_time_to_report(hook, monkeypatch, capsys, server):
+    """With one second left before its reserve, the hook does not start the 50 slow
+    requests it was asked for: the rest are counted "out of time" and the report goes out."""
+    log = run_hook(hook, monkeypatch, capsys, server, "/slow", "Failed", requests=50,
+                   budget_ms="1000",
+                   remaining_ms=(readable_hook.SAFETY_SECONDS + 1) * 1000)
+    assert log["failures"].get("/slow: out of time", 0) >= 40
+
+
+def test_the_report_fits_in_the_reserve(monkeypatch):
+    """The reserve kept for the report covers the worst case of the client the hook builds:
+    every attempt timing out on connect and read, plus standard mode's backoff between
+    attempts (at most 1 s before the second attempt)."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    config = readable_hook.codedeploy_client().meta.config
+    attempts = config.retries["total_max_attempts"]
+    worst = attempts * (config.connect_timeout + config.read_timeout) + (attempts - 1) * 1
+    assert config.retries["mode"] == "standard"
+    assert worst < readable_hook.SAFETY_SECONDS
+
+
+class _Silent(http.server.BaseHTTPRequestHandler):
+    """A CodeDeploy endpoint that accepts the request and never answers."""
+    requests = 0
+
+    def do_POST(self):
+        _Silent.requests += 1
+        self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(30)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_endpoint_that_never_answers_costs_a_bounded_number_of_attempts(
+        hook, monkeypatch, capsys, server):
+    """The real client, as the handler builds it, against a stalled endpoint: it gives up
+    after its attempts instead of botocore's default of 60 s reads and more retries."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Silent)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    _Silent.requests = 0
+    endpoint = f"http://127.0.0.1:{httpd.server_address[1]}"
+    for key, value in {"AWS_ENDPOINT_URL_CODEDEPLOY": endpoint, "AWS_DEFAULT_REGION": "eu-west-1",
+                       "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(key, value)
+    configure(monkeypatch, server, "/ok", requests=1)
+    try:
+        with pytest.raises(Exception, match="Read timeout"):
+            hook.handler(EVENT, Context())
+    finally:
+        httpd.shutdown()
+    assert _Silent.requests == readable_hook.REPORT_ATTEMPTS
 
 
 def test_embedded_code_is_the_tested_module(template):
     if "TestTrafficHook" not in template["Resources"]:
         pytest.skip("hooks disabled")
     code = template["Resources"]["TestTrafficHook"]["Properties"]["Code"]["ZipFile"]
-    assert code == hook_source() == (ROOT / "stacks/lambdas/test_traffic_hook.py").read_text()
+    assert code == hook_source() == (ROOT / "stacks/lambdas/hook_handler.py").read_text()
 
 
 # --- the template -----------------------------------------------------------------------------
@@ -167,6 +233,8 @@ def test_hook_reaches_the_test_listener_through_nat(template, variant):
     service_network = resources["Service"]["Properties"]["NetworkConfiguration"][
         "AwsvpcConfiguration"]
     assert function["VpcConfig"]["SubnetIds"] == service_network["Subnets"]
+    # Lambda never gives its interfaces public addresses: the tasks' subnets must have NAT.
+    assert service_network["AssignPublicIp"] == "DISABLED"
     port = settings.listeners.test_port
     egress = resources["TestTrafficHookSecurityGroup"]["Properties"]["SecurityGroupEgress"]
     assert {(r["FromPort"], r["CidrIp"]) for r in egress} == {(port, "0.0.0.0/0"),
@@ -185,73 +253,45 @@ def test_hook_reaches_the_test_listener_through_nat(template, variant):
         nat = resources[route["NatGatewayId"]["Ref"]]["Properties"]
         address = nat["AllocationId"]["Fn::GetAtt"][0]
         assert f"${{{address}}}/32" in admitted
-    listener_ports = [r["Properties"]["Port"] for r in resources.values()
-                      if r["Type"] == "AWS::ElasticLoadBalancingV2::Listener"]
-    assert port in listener_ports
 
 
-def test_hook_settings_reach_the_function(template, variant):
-    settings = settings_for(variant)
-    if not settings.hooks.enabled:
+def test_the_hook_is_named_for_the_limited_managed_policy(template):
+    if "TestTrafficHook" not in template["Resources"]:
         pytest.skip("hooks disabled")
     function = template["Resources"]["TestTrafficHook"]["Properties"]
-    variables = function["Environment"]["Variables"]
-    assert variables["PATHS"] == ",".join(settings.hooks.paths
-                                          or [settings.service.health_check_path])
-    assert variables["REQUESTS"] == str(settings.hooks.requests)
-    assert float(variables["SUCCESS_RATIO"]) == settings.hooks.success_ratio
-    assert function["Timeout"] == settings.hooks.timeout_seconds
-    assert function["Handler"] == "index.handler"
+    # AWSCodeDeployRoleForECSLimited invokes only functions named CodeDeployHook_*.
     assert function["FunctionName"].startswith("CodeDeployHook_")
+    assert function["Handler"] == "index.handler"
 
 
-def test_alarms_per_target_group_wired_to_rollback(template, variant):
+def test_alarms_watch_both_target_groups(template, variant):
     settings = settings_for(variant)
     resources = template["Resources"]
     alarms = {name: r["Properties"] for name, r in resources.items()
               if r["Type"] == "AWS::CloudWatch::Alarm"}
-    group = resources["DeploymentGroup"]["Properties"]
-    events = group["AutoRollbackConfiguration"]["Events"]
     if not settings.alarms.enabled:
-        assert alarms == {} and "AlarmConfiguration" not in group
-        assert "DEPLOYMENT_STOP_ON_ALARM" not in events
         return
-    assert "DEPLOYMENT_STOP_ON_ALARM" in events
+    group = resources["DeploymentGroup"]["Properties"]
     configuration = group["AlarmConfiguration"]
+    # An alarm CodeDeploy cannot read stops the deployment rather than being ignored.
     assert configuration["Enabled"] is True and configuration["IgnorePollAlarmFailure"] is False
     assert sorted(a["Name"]["Ref"] for a in configuration["Alarms"]) == sorted(alarms)
     by_group = {}
     for alarm in alarms.values():
         dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
-        target_group = dimensions["TargetGroup"]["Fn::GetAtt"][0]
-        by_group.setdefault(target_group, set()).add(alarm["MetricName"])
+        target_group = dimensions["TargetGroup"]["Fn::GetAtt"]
+        assert target_group[1] == "TargetGroupFullName"  # the metric dimension's form
+        by_group.setdefault(target_group[0], set()).add(alarm["MetricName"])
         assert dimensions["LoadBalancer"] == {"Fn::GetAtt": ["LoadBalancer",
                                                              "LoadBalancerFullName"]}
+        assert alarm["Namespace"] == "AWS/ApplicationELB"
+        # The idle group has no traffic and no targets: no data is no alarm.
         assert alarm["TreatMissingData"] == "notBreaching"
-        assert alarm["EvaluationPeriods"] == settings.alarms.evaluation_periods
     metrics = {"HTTPCode_Target_5XX_Count", "UnHealthyHostCount", "TargetResponseTime"}
     assert by_group == {"TargetGroupBlue": metrics, "TargetGroupGreen": metrics}
-    latency = [a for a in alarms.values() if a["MetricName"] == "TargetResponseTime"]
-    assert {a["ExtendedStatistic"] for a in latency} == {settings.alarms.response_time_percentile}
-    assert {a["Threshold"] for a in latency} == {settings.alarms.response_time_seconds}
 
 
-def test_notifications(template, variant):
-    settings = settings_for(variant)
-    group = template["Resources"]["DeploymentGroup"]["Properties"]
-    if not settings.notifications.enabled:
-        assert "TriggerConfigurations" not in group and "DeploymentTopic" not in \
-            template["Resources"]
-        return
-    (trigger,) = group["TriggerConfigurations"]
-    assert trigger["TriggerTargetArn"] == {"Ref": "DeploymentTopic"}
-    assert {"DeploymentStart", "DeploymentSuccess", "DeploymentFailure", "DeploymentStop",
-            "DeploymentRollback"} <= set(trigger["TriggerEvents"])
-    assert template["Conditions"]["HasNotificationEmail"]
-    assert template["Parameters"]["NotificationEmail"]["Default"] == ""
-
-
-def test_codedeploy_may_invoke_only_our_hook(template, variant):
+def test_codedeploy_may_invoke_only_our_hook_in_any_version(template, variant):
     settings = settings_for(variant)
     role = template["Resources"]["CodeDeployRole"]["Properties"]
     (policy,) = role["Policies"]
@@ -259,7 +299,8 @@ def test_codedeploy_may_invoke_only_our_hook(template, variant):
     assert statements["OnlyOurHooks"]["Effect"] == "Deny"
     if settings.hooks.enabled:
         assert statements["OnlyOurHooks"]["NotResource"] == [
-            {"Fn::GetAtt": ["TestTrafficHook", "Arn"]}]
+            {"Fn::GetAtt": ["TestTrafficHook", "Arn"]},
+            {"Fn::Sub": "${TestTrafficHook.Arn}:*"}]  # versions and aliases
     else:
         assert statements["OnlyOurHooks"]["Resource"] == ["*"]
 

@@ -5,8 +5,13 @@ import os
 import time
 import urllib.error
 import urllib.request
+from fractions import Fraction
 
-SAFETY_SECONDS = 10
+# The report to CodeDeploy: at most REPORT_ATTEMPTS tries of CONNECT_SECONDS + READ_SECONDS
+# each (with standard-mode backoff of at most 1 s between them here), started while
+# SAFETY_SECONDS are left.
+CONNECT_SECONDS, READ_SECONDS, REPORT_ATTEMPTS = 2, 3, 2
+SAFETY_SECONDS = 12
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -20,7 +25,9 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 def read_config(env):
     c = {"url": env["TEST_URL"].rstrip("/"), "requests": int(env["REQUESTS"]),
          "paths": [p.strip() for p in env["PATHS"].split(",") if p.strip()],
-         "ratio": float(env["SUCCESS_RATIO"]), "budget": int(env["LATENCY_BUDGET_MS"]) / 1000}
+         # exact: 14 of 25 meets 0.56, which float arithmetic would miss
+         "ratio": Fraction(env["SUCCESS_RATIO"]),
+         "budget": int(env["LATENCY_BUDGET_MS"]) / 1000}
     if not c["paths"] or c["requests"] < 1 or not 0 < c["ratio"] <= 1:
         raise ValueError(f"bad configuration: {c}")
     return c
@@ -57,9 +64,18 @@ def _get(url, timeout):
     return None if 200 <= status < 400 else f"HTTP {status}"
 
 
+def codedeploy_client():
+    import boto3
+    from botocore.config import Config
+    return boto3.client("codedeploy", config=Config(
+        connect_timeout=CONNECT_SECONDS, read_timeout=READ_SECONDS,
+        retries={"total_max_attempts": REPORT_ATTEMPTS, "mode": "standard"}))
+
+
 def handler(event, context, codedeploy=None):
     status, detail = "Failed", {}
     try:
+        codedeploy = codedeploy or codedeploy_client()  # before probing: ready to report
         c = read_config(os.environ)
         seconds = context.get_remaining_time_in_millis() / 1000 - SAFETY_SECONDS
         ok, attempts, failures = probe(c, time.monotonic() + seconds)
@@ -69,10 +85,7 @@ def handler(event, context, codedeploy=None):
         detail = {"error": repr(error)}
     finally:
         print(json.dumps({"status": status, **detail}))
-        if codedeploy is None:
-            import boto3
-            codedeploy = boto3.client("codedeploy")
-        codedeploy.put_lifecycle_event_hook_execution_status(
+        (codedeploy or codedeploy_client()).put_lifecycle_event_hook_execution_status(
             deploymentId=event["DeploymentId"],
             lifecycleEventHookExecutionId=event["LifecycleEventHookExecutionId"],
             status=status)

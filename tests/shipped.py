@@ -1,0 +1,26 @@
+"""The Lambda handlers as the templates ship them.
+
+The readable template carries each handler module byte for byte; the deployable one carries
+python-minifier's rendering of it (stacks/lambdas/*.min.py, stacks.functions.shipped_minified). Tests that drive a handler run
+against both: the module as imported, and the minified text executed as a module of its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+
+from stacks.functions import handler_source, shipped_minified
+
+FORMS = ("module", "minified")
+
+
+def handler_module(module: str, form: str) -> types.ModuleType:
+    """`module` (e.g. "guard_handler.py") as imported, or as the deployable template ships it;
+    only `handler` keeps its name in the minified form."""
+    if form == "module":
+        return importlib.import_module(f"stacks.lambdas.{module.removesuffix('.py')}")
+    shipped = types.ModuleType(f"shipped_{module.removesuffix('.py')}")
+    exec(compile(shipped_minified(handler_source(module)), f"<minified {module}>", "exec"),
+         shipped.__dict__)
+    return shipped
