@@ -27,6 +27,7 @@ class Deployed:
     """Concrete names and ARNs of one deployed stack, for the tables."""
 
     source: str  # pipeline.source
+    stack_id: str
     cluster: str
     service: str
     task_family: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from awacs import awslambda as awacs_lambda
 from awacs import sns
 from awacs.aws import Deny, PolicyDocument, Statement
-from troposphere import Sub
+from troposphere import GetAtt, Join, Sub
 
 from .arn import aws_managed_policy
 from .calls import OTHER, PASSED_TO, Call, Deployed
@@ -108,6 +108,9 @@ def only_our_hooks_and_topic(hook_arns: list, topic_arns: list) -> PolicyDocumen
     the action is denied everywhere.
     """
     statements = []
+    # A function is invoked by its unqualified ARN or, with a version or alias, by
+    # "<arn>:<qualifier>": both are ours.
+    hook_arns = [arn for function in hook_arns for arn in (function, _qualified(function))]
     for sid, action, allowed in (("OnlyOurHooks", awacs_lambda.InvokeFunction, hook_arns),
                                  ("OnlyOurTopic", sns.Publish, topic_arns)):
         if allowed:
@@ -116,3 +119,11 @@ def only_our_hooks_and_topic(hook_arns: list, topic_arns: list) -> PolicyDocumen
         else:
             statements.append(Statement(Sid=sid, Effect=Deny, Action=[action], Resource=["*"]))
     return PolicyDocument(Version="2012-10-17", Statement=statements)
+
+
+def _qualified(function_arn) -> Sub | Join:
+    """`<function ARN>:*`, every version and alias of the function."""
+    if isinstance(function_arn, GetAtt):
+        logical_id, attribute = function_arn.data["Fn::GetAtt"]
+        return Sub(f"${{{logical_id}.{attribute}}}:*")
+    return Join("", [function_arn, ":*"])

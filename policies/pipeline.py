@@ -20,13 +20,18 @@ from .calls import OTHER, PASSED_TO, Call, Deployed
 from .trust import ECS_TASKS
 
 
-def artifact_access(bucket_arn: Any, objects_arn: Any) -> list[Statement]:
+def artifact_access(bucket_arn: Any, objects_arn: Any, tagged: bool) -> list[Statement]:
+    """The artifact bucket, as AWS's minimal CodePipeline service role policy grants it
+    (https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html);
+    the object tagging actions only with a source whose objects may carry tags (S3)."""
+    tagging = [s3.GetObjectTagging, s3.GetObjectVersionTagging, s3.PutObjectTagging]
     return [
         Statement(Sid="ArtifactObjects", Effect=Allow,
-                  Action=[s3.GetObject, s3.GetObjectVersion, s3.PutObject],
+                  Action=[s3.GetObject, s3.GetObjectVersion, s3.PutObject, s3.PutObjectAcl]
+                  + (tagging if tagged else []),
                   Resource=[objects_arn]),
         Statement(Sid="ArtifactBucket", Effect=Allow,
-                  Action=[s3.GetBucketVersioning, s3.GetBucketLocation, s3.ListBucket],
+                  Action=[s3.GetBucketVersioning, s3.GetBucketAcl, s3.GetBucketLocation],
                   Resource=[bucket_arn]),
     ]
 
@@ -56,18 +61,21 @@ def use_connection(connection_arn: Any) -> Statement:
 
 def read_codecommit(repository_arn: Any) -> Statement:
     return Statement(Sid="ReadCodeCommit", Effect=Allow,
-                     Action=[codecommit.GetBranch, codecommit.GetCommit,
+                     Action=[codecommit.GetBranch, codecommit.GetCommit, codecommit.GetRepository,
                              codecommit.UploadArchive, codecommit.GetUploadArchiveStatus,
                              codecommit.CancelUploadArchive],
                      Resource=[repository_arn])
 
 
 def read_s3_source(bucket_arn: Any, object_arn: Any) -> list[Statement]:
+    """https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3.html"""
     return [
         Statement(Sid="SourceObject", Effect=Allow,
-                  Action=[s3.GetObject, s3.GetObjectVersion], Resource=[object_arn]),
+                  Action=[s3.GetObject, s3.GetObjectVersion, s3.GetObjectTagging,
+                          s3.GetObjectVersionTagging], Resource=[object_arn]),
         Statement(Sid="SourceBucket", Effect=Allow,
-                  Action=[s3.GetBucketVersioning], Resource=[bucket_arn]),
+                  Action=[s3.GetBucketVersioning, s3.GetBucketAcl, s3.GetBucketLocation],
+                  Resource=[bucket_arn]),
     ]
 
 
@@ -131,8 +139,15 @@ def required_calls(d: Deployed) -> list[Call]:
     application = d.arn("codedeploy", f"application:{d.application}")
     calls = [Call(a, artifact, "store and read stage artifacts", ROLE_DOC)
              for a in ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject")]
+    calls += [Call(a, artifact, "write artifacts as CodePipeline does (an ACL on upload)",
+                   ROLE_DOC) for a in ("s3:PutObjectAcl",)]
+    if d.source == "s3":
+        calls += [Call(a, artifact, "carry the source object's tags into the artifact",
+                       ROLE_DOC)
+                  for a in ("s3:GetObjectTagging", "s3:GetObjectVersionTagging",
+                            "s3:PutObjectTagging")]
     calls += [Call(a, bucket, "use the artifact bucket", ROLE_DOC)
-              for a in ("s3:GetBucketVersioning", "s3:GetBucketLocation", "s3:ListBucket")]
+              for a in ("s3:GetBucketVersioning", "s3:GetBucketAcl", "s3:GetBucketLocation")]
     calls += [Call(a, d.arn("codebuild", f"project/{d.build_project}"), "run the build",
                    CODEBUILD_DOC) for a in ("codebuild:StartBuild", "codebuild:BatchGetBuilds")]
     calls += _source_calls(d)
@@ -169,13 +184,14 @@ def _source_calls(d: Deployed) -> list[Call]:
     if d.source == "codecommit":
         repository = d.arn("codecommit", d.codecommit_repository)
         return [Call(f"codecommit:{a}", repository, "fetch the branch", CODECOMMIT_DOC)
-                for a in ("GetBranch", "GetCommit", "UploadArchive", "GetUploadArchiveStatus",
-                          "CancelUploadArchive")]
+                for a in ("GetBranch", "GetCommit", "GetRepository", "UploadArchive",
+                          "GetUploadArchiveStatus", "CancelUploadArchive")]
     source = d.object_arn(d.source_bucket, d.source_key)
-    return [Call("s3:GetObject", source, "read the source zip", S3_SOURCE_DOC),
-            Call("s3:GetObjectVersion", source, "read the source zip", S3_SOURCE_DOC),
-            Call("s3:GetBucketVersioning", d.bucket_arn(d.source_bucket),
-                 "check the source bucket is versioned", S3_SOURCE_DOC)]
+    return [Call(f"s3:{a}", source, "read the source zip and its tags", S3_SOURCE_DOC)
+            for a in ("GetObject", "GetObjectVersion", "GetObjectTagging",
+                      "GetObjectVersionTagging")] + [
+        Call(f"s3:{a}", d.bucket_arn(d.source_bucket), "check the source bucket",
+             S3_SOURCE_DOC) for a in ("GetBucketVersioning", "GetBucketAcl", "GetBucketLocation")]
 
 
 def near_misses(d: Deployed) -> list[Call]:

@@ -7,10 +7,16 @@
 set -euo pipefail
 
 revision="${CODEBUILD_RESOLVED_SOURCE_VERSION:?CodeBuild resolved no source revision}"
-# The tag is the shortened commit id, never a mutable tag such as latest: the repository's
-# tags are immutable, so a tag names one image forever and a rollback restores exactly it.
-# Docker tags allow [A-Za-z0-9_.-]; S3 version ids may hold other characters.
-image_tag="$(printf '%s' "$revision" | tr -c 'A-Za-z0-9_.-' '_' | cut -c1-12)"
+# The tag is derived from the whole revision, never a mutable tag such as latest: the
+# repository's tags are immutable, so a tag names one image forever and a rollback restores
+# exactly it. A commit id is a valid Docker tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}) and is used
+# as it is; an S3 version id may hold other characters (and its first characters are not
+# unique), so it becomes "s3-" and the SHA-256 of the whole id.
+if [[ "$revision" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
+  image_tag="$revision"
+else
+  image_tag="s3-$(printf '%s' "$revision" | sha256sum | cut -c1-64)"
+fi
 image_uri="${REPOSITORY_URI}:${image_tag}"
 registry="${REPOSITORY_URI%%/*}"
 repository="${REPOSITORY_URI#*/}"

@@ -10,6 +10,7 @@ from policies.codedeploy import ecs_blue_green_managed_policy, only_our_hooks_an
 from policies.trust import CODEDEPLOY, assumed_by
 
 from .hooks import Hooks
+from .intrinsics import SubVariables
 from .load_balancer import LoadBalancing
 from .naming import COLOURS, Names
 from .notifications import TRIGGER_EVENTS
@@ -45,9 +46,8 @@ class Deployment:
     @property
     def config_name_in_sub(self) -> str:
         """The config name as Fn::Sub text: literal, or the custom config's ${LogicalId}."""
-        if isinstance(self.config_name, str):
-            return self.config_name
-        return f"${{{self.config_name.data['Ref']}}}"
+        name = self.config_name if isinstance(self.config_name, str) else self.config_name.to_dict()
+        return SubVariables().resolve(name)
 
 
 def build_deployment(template: Template, settings: Settings, names: Names,

