@@ -6,7 +6,7 @@ CONFIG ?=
 OUTPUT ?= build
 CONFIG_FLAG := $(if $(CONFIG),--config $(CONFIG),)
 
-.PHONY: template artifacts terraform iam test lint bench snapshots readme clean
+.PHONY: template artifacts terraform iam test lint bench snapshots generated clean
 
 # Installs are recorded in stamp files so that repeated runs skip pip until setup.cfg changes.
 $(BIN)/python:
@@ -21,35 +21,31 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-## template: render build/template.yaml (CONFIG=path.toml to use a settings file)
+## template: render build/template.json (to deploy) and build/template.yaml (to read); CONFIG=path.toml for a settings file
 template: $(VENV)/.installed
 	$(BIN)/ecs-bluegreen template $(CONFIG_FLAG) --output $(OUTPUT)
 
-## test: install the test dependencies and run the whole suite (unit, snapshot, cfn-lint)
+## test: install the test dependencies and run the whole suite, on every core
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## lint: cfn-lint every template under build/
 lint: $(VENV)/.installed-test
-	@files=$$(find $(OUTPUT) -name '*.yaml' 2>/dev/null | sort); \
+	@files=$$(find $(OUTPUT) -name 'template.json' -o -name 'template.yaml' 2>/dev/null | sort); \
 	if [ -z "$$files" ]; then echo "no templates under $(OUTPUT)/: run 'make template' first" >&2; exit 1; fi; \
 	$(BIN)/cfn-lint -- $$files && echo "cfn-lint: clean: $$files"
 
-## bench: render time (median of several runs) and size of every variant against the limit
+## bench: the size of every variant against the direct-upload limit, and the command's speed
 bench: $(VENV)/.installed
 	$(BIN)/python tests/bench.py
 
-## snapshots: regenerate the stored templates on purpose, then review `git diff tests/snapshots`
+## snapshots: regenerate the two stored renderings on purpose, then review `git diff tests/snapshots`
 snapshots: $(VENV)/.installed-test
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/test_snapshots.py tests/test_terraform.py -k snapshot
 
-clean:
-	rm -rf $(VENV) $(OUTPUT) .pytest_cache *.egg-info tests/snapshots/*.actual
-	find . -name __pycache__ -type d -prune -exec rm -rf {} +
-
-## readme: regenerate the settings reference in README.md from the settings model
-readme: $(VENV)/.installed
-	$(BIN)/python tests/readme_settings.py
+## generated: rewrite what is generated from a source: the README's settings and regions, and the minified handlers
+generated: $(VENV)/.installed-test
+	$(BIN)/python tests/generated.py
 
 ## artifacts: write the pipeline's buildspec.yml, taskdef.json and appspec.json to build/artifacts
 artifacts: $(VENV)/.installed
@@ -62,3 +58,7 @@ iam: $(VENV)/.installed
 ## terraform: write the same system as Terraform JSON to build/terraform/ (CONFIG=path.toml)
 terraform: $(VENV)/.installed
 	$(BIN)/ecs-bluegreen terraform $(CONFIG_FLAG) --output $(OUTPUT)
+
+clean:
+	rm -rf $(VENV) $(OUTPUT) .pytest_cache *.egg-info tests/snapshots/*.actual
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

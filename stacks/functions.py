@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any, Callable
 
@@ -32,15 +33,49 @@ def log_group(template: Template, settings: Settings, logical_id: str,
     ))
 
 
+HANDLERS = ("guard_handler.py", "hook_handler.py")
+
+
 def handler_source(module: str) -> str:
     """A handler module of stacks/lambdas, byte for byte as tested."""
     return files("stacks.lambdas").joinpath(module).read_text(encoding="utf-8")
 
 
+def minified_name(module: str) -> str:
+    return module.removesuffix(".py") + ".min.py"
+
+
+def shipped_minified(source: str) -> str:
+    """The deployable template's form of a handler's source: the committed `<module>.min.py`
+    beside it, python-minifier's output for that source (tests/test_size.py checks that they
+    agree; `make generated` writes them). Read, not computed, so that rendering a template
+    needs no minifier and no time for it."""
+    for module in HANDLERS:
+        if handler_source(module) == source:
+            return files("stacks.lambdas").joinpath(minified_name(module)).read_text(
+                encoding="utf-8")
+    raise LookupError("inline code that is not one of the handler modules")
+
+
+def minify(source: str) -> str:
+    """`source` as python-minifier writes it: the same program without docstrings and
+    comments and with short names, except `handler`, the entry point (`index.handler`)."""
+    import python_minifier  # a development tool: its output is committed
+    return python_minifier.minify(source, remove_literal_statements=True, rename_globals=True,
+                                  preserve_globals=["handler"])
+
+
+@dataclass(frozen=True)
+class InlineFunction:
+    function: awslambda.Function
+    role: iam.Role
+    log_group: logs.LogGroup
+
+
 def inline_function(template: Template, settings: Settings, prefix: str, logical_id: str,
                     name: str, module: str, policy_name: str,
                     policy: Callable[[Any], PolicyDocument],
-                    **properties) -> awslambda.Function:
+                    **properties) -> InlineFunction:
     """A Python function whose code is the module itself (Code.ZipFile), with its own log
     group `<prefix>LogGroup` and role `<prefix>Role`, whose one policy is `policy(log group
     ARN)`."""
@@ -52,7 +87,7 @@ def inline_function(template: Template, settings: Settings, prefix: str, logical
                              PolicyDocument=policy(GetAtt(group, "Arn")))],
         Tags=standard_tags(settings),
     ))
-    return template.add_resource(awslambda.Function(
+    function = template.add_resource(awslambda.Function(
         logical_id,
         FunctionName=name,
         Runtime=RUNTIME,
@@ -64,3 +99,4 @@ def inline_function(template: Template, settings: Settings, prefix: str, logical
         Tags=standard_tags(settings),
         **properties,
     ))
+    return InlineFunction(function, role, group)

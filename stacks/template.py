@@ -5,35 +5,51 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import cfn_flip
 import yaml
-from cfn_flip.yaml_dumper import get_dumper
-from cfn_flip.yaml_dumper import map_representer as cfn_map_representer
-from cfn_tools.literal import LiteralString
-from cfn_tools.odict import ODict
-from troposphere import Template
+from troposphere import Template, cloudwatch, sns
 
 from .artifacts import APPSPEC_FILE, TASKDEF_FILE, buildspec
 from .alarms import build_alarms
 from .deployment import build_deployment
-from .hooks import build_hooks
-from .load_balancer import build_load_balancing
-from .naming import names_for
-from .network import build_network
+from .functions import shipped_minified
+from .deployment import Deployment
+from .hooks import Hooks, build_hooks
+from .load_balancer import LoadBalancing, build_load_balancing
+from .naming import Names, names_for
+from .network import Network, build_network
 from .notifications import build_notifications
 from .outputs import build_outputs
-from .parameters import add_parameters
+from .parameters import Parameters, add_parameters
 from .pipeline import Pipeline, build_pipeline
 from .scaling import build_scaling
-from .security_groups import build_security_groups
-from .service import build_service
+from .security_groups import SecurityGroups, build_security_groups
+from .service import EcsService, build_service
 from .settings import Settings
 
 
 @dataclass(frozen=True)
 class Stack:
+    """A built template and the typed handles of what is in it. Consumers reach resources
+    through these handles (a handle's `title` is its logical id), never by a logical id
+    typed again."""
+
     template: Template
+    settings: Settings
+    names: Names
+    params: Parameters
+    network: Network
+    security_groups: SecurityGroups
+    load_balancing: LoadBalancing
+    service: EcsService
+    alarms: tuple[cloudwatch.Alarm, ...]
+    hooks: Hooks
+    topic: sns.Topic | None
+    deployment: Deployment
     pipeline: Pipeline
+
+    def document(self) -> dict:
+        """The template as plain data (long-form intrinsics)."""
+        return self.template.to_dict()
 
 
 def build_stack(settings: Settings) -> Stack:
@@ -58,47 +74,82 @@ def build_stack(settings: Settings) -> Stack:
     pipeline = build_pipeline(template, settings, names, params, ecs_service, deployment,
                               hooks)
     build_outputs(template, settings, load_balancing, ecs_service, deployment, pipeline)
-    return Stack(template, pipeline)
+    return Stack(template, settings, names, params, network, security_groups, load_balancing,
+                 ecs_service, tuple(alarms), hooks, topic, deployment, pipeline)
 
 
 def build_template(settings: Settings) -> Template:
     return build_stack(settings).template
 
 
-class _CompactDumper(get_dumper(clean_up=False, long_form=False)):
-    """cfn-flip's YAML (short-form intrinsics, literal blocks) with PyYAML's own sequence
-    indentation and small plain mappings inline (`{Key: Environment, Value: dev}`): the same
-    document in fewer bytes, for the 51,200-byte direct-upload limit."""
-
-    def increase_indent(self, flow=False, indentless=False):
-        return yaml.Dumper.increase_indent(self, flow, indentless)
+_INTRINSIC_KEYS = ("Ref", "Condition")
 
 
-def _small_plain_mapping(value) -> bool:
-    return len(value) <= 3 and all(
-        isinstance(v, (str, int, float, bool)) and not isinstance(v, LiteralString)
-        for v in value.values())
+class _ReadableDumper(yaml.CSafeDumper if hasattr(yaml, "CSafeDumper") else yaml.SafeDumper):
+    """YAML as people write CloudFormation: short-form intrinsics (!Ref, !GetAtt X.Y, !Sub),
+    code and other multi-line text as literal blocks, keys sorted, no anchors or aliases
+    (CloudFormation rejects them). libyaml's emitter when PyYAML has it: the same output,
+    several times faster."""
+
+    def ignore_aliases(self, data):
+        return True
 
 
-def _represent_mapping(dumper, value):
-    if len(value) == 1 and (next(iter(value)) in ("Ref", "Condition")
-                            or next(iter(value)).startswith("Fn::")):
-        return cfn_map_representer(dumper, value)  # short-form intrinsics: !Ref, !Sub ...
-    return dumper.represent_mapping("tag:yaml.org,2002:map", ODict(value.items()),
-                                    flow_style=True if _small_plain_mapping(value) else False)
+def _represent_dict(dumper, value: dict):
+    if len(value) == 1:
+        (key, argument), = value.items()
+        if key in _INTRINSIC_KEYS or key.startswith("Fn::"):
+            tag = "!" + key.removeprefix("Fn::")
+            if tag == "!GetAtt" and isinstance(argument, list):
+                argument = ".".join(argument)
+            if isinstance(argument, list):
+                return dumper.represent_sequence(tag, argument)
+            if isinstance(argument, dict):
+                return dumper.represent_mapping(tag, argument)
+            return dumper.represent_scalar(tag, str(argument))
+    return dumper.represent_mapping("tag:yaml.org,2002:map", sorted(value.items()))
 
 
-_CompactDumper.add_representer(ODict, _represent_mapping)
+def _represent_str(dumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_ReadableDumper.add_representer(dict, _represent_dict)
+_ReadableDumper.add_representer(str, _represent_str)
+
+
+def readable(stack: Stack, document: dict | None = None) -> str:
+    """The readable rendering: YAML with short-form intrinsics and the inline code as written
+    (byte-identical for identical settings). For reading, review and the snapshots."""
+    return yaml.dump(stack.document() if document is None else document, Dumper=_ReadableDumper,
+                     default_flow_style=False, allow_unicode=True, width=100, sort_keys=False)
+
+
+def deployable(stack: Stack, document: dict | None = None) -> str:
+    """The file to deploy: the readable template's document as compact JSON, with each inline
+    function's code minified and the statement ids (Sid, documentation only: IAM decides
+    nothing by them) left out of policies, so that every accepted settings file fits the 51,200
+    bytes `aws cloudformation deploy --template-file` sends without an S3 bucket."""
+    document = json.loads(json.dumps(stack.document() if document is None else document))
+    for resource in document["Resources"].values():
+        properties = resource.get("Properties", {})
+        code = properties.get("Code", {})
+        if "ZipFile" in code:
+            code["ZipFile"] = shipped_minified(code["ZipFile"])
+        for policy in [properties.get("PolicyDocument")] + [
+                p["PolicyDocument"] for p in properties.get("Policies", [])]:
+            for statement in (policy or {}).get("Statement", []):
+                statement.pop("Sid", None)
+    return json.dumps(document, separators=(",", ":"), sort_keys=True)
 
 
 def render_template(settings: Settings) -> str:
-    """The template as YAML text (byte-identical for identical settings).
+    return readable(build_stack(settings))
 
-    Collections of plain values are written inline (`Action: [ecr:PutImage, ...]`).
-    """
-    data, _ = cfn_flip.load(build_template(settings).to_json())
-    return yaml.dump(cfn_flip.cfn_literal_parser(data), Dumper=_CompactDumper,
-                     default_flow_style=None, allow_unicode=True, width=100, sort_keys=True)
+
+def render_deployable(settings: Settings) -> str:
+    return deployable(build_stack(settings))
 
 
 def render_artifacts(settings: Settings) -> dict[str, str]:

@@ -1,0 +1,94 @@
+"""Files and blocks generated from a source, so that a fact is stated once:
+
+- the README's settings reference (from the settings model), the regions where cfn-lint finds
+  nothing (from its checks over every region it knows) and the actions granted on "*" (from
+  policies/unscoped.py), each between its markers;
+- the minified handlers the deployable template ships (stacks/lambdas/*.min.py, from the
+  handler modules through python-minifier).
+
+`make generated` rewrites them all; tests/test_readme.py and tests/test_size.py fail when one
+disagrees with its source.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stacks.functions import HANDLERS, handler_source, minified_name, minify  # noqa: E402
+from stacks.settings import documented_keys  # noqa: E402
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+START, END = "<!-- settings:start -->", "<!-- settings:end -->"
+REGIONS_START, REGIONS_END = "<!-- regions:start -->", "<!-- regions:end -->"
+STAR_START, STAR_END = "<!-- star:start -->", "<!-- star:end -->"
+
+
+def table() -> str:
+    lines = []
+    section = None
+    for doc in documented_keys():
+        this_section, key = doc.key.split(".", 1)
+        if this_section != section:
+            section = this_section
+            lines += ["", f"`[{section}]`", "", "| key | default | allowed | meaning |",
+                      "| --- | --- | --- | --- |"]
+        default = "(see meaning)" if doc.default == "null" else f"`{doc.default}`"
+        allowed = doc.allowed.replace("|", "\\|")
+        lines.append(f"| `{key}` | {default} | {allowed} | {doc.description} |")
+    return "\n".join(lines[1:])
+
+
+def regions() -> str:
+    from test_lint import supported_regions, unsupported_regions
+    lines = ["cfn-lint finds nothing in: "
+             + ", ".join(f"`{r}`" for r in supported_regions()) + ".", "",
+             "Not supported, with cfn-lint's finding:", ""]
+    lines += [f"- `{region}`: {why}" for region, why in unsupported_regions().items()]
+    return "\n".join(lines)
+
+
+def star() -> str:
+    """The actions granted on "*", with why (policies/unscoped.py)."""
+    from policies.unscoped import ON_EVERY_RESOURCE, UNSCOPED
+    lines = ["| action | why it is on `*` |", "| --- | --- |"]
+    for action, (kind, reason) in sorted(ON_EVERY_RESOURCE.items()):
+        why = ("no resource type in the Service Authorization Reference: " if kind == UNSCOPED
+               else "") + reason
+        lines.append(f"| `{action}` | {why} |")
+    return "\n".join(lines)
+
+
+def current_block(text: str, start: str = START, end: str = END) -> str:
+    return text.split(start, 1)[1].split(end, 1)[0].strip("\n")
+
+
+def _replace(text: str, start: str, end: str, block: str) -> str:
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    return f"{before}{start}\n{block}\n{end}{after}"
+
+
+LAMBDAS = Path(__file__).resolve().parent.parent / "stacks" / "lambdas"
+
+
+def minified_handlers() -> dict[Path, str]:
+    return {LAMBDAS / minified_name(module): minify(handler_source(module))
+            for module in HANDLERS}
+
+
+def main() -> None:
+    text = README.read_text(encoding="utf-8")
+    text = _replace(text, START, END, table())
+    text = _replace(text, REGIONS_START, REGIONS_END, regions())
+    text = _replace(text, STAR_START, STAR_END, star())
+    README.write_text(text, encoding="utf-8")
+    for path, code in minified_handlers().items():
+        path.write_text(code, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
