@@ -2,28 +2,35 @@
 
 The CloudFormation builders make every decision once; this module translates their rendered
 template, resource by resource, into hashicorp/aws resources: intrinsics become Terraform
-references, Parameters become variables with the same validation, and the IAM documents are
-the same awacs-built documents with Terraform references in place of Ref/GetAtt/Sub.
+references (through the project's one intrinsic resolver), Parameters become variables with the
+same validation, and the IAM documents are the same awacs-built documents with Terraform
+references in place of Ref/GetAtt/Sub.
+
+Nothing is dropped silently: every converter reads the CloudFormation properties through a
+`Tracked` view, and a property (at any depth) that no converter read fails the translation with
+`Untranslated`, naming the resource and the property.
 
 Where Terraform has what CloudFormation lacks, it is used: the listeners and the service
 `ignore_changes` what CodeDeploy and auto scaling own after the first deployment, so the
-live-route guard (a CloudFormation custom resource) is not needed and not rendered.
+live-route guard (a CloudFormation custom resource) is not needed and not rendered. The inline
+Lambda code becomes zip files beside the configuration (stored, not compressed, with fixed
+timestamps, so that the same settings give the same bytes).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from typing import Any, Callable
 
-from .artifacts import api_shape
+from .artifacts import api_names
+from .intrinsics import Resolver, Unresolvable
 from .settings import Settings
-from .template import build_template
+from .template import Stack, build_stack
 
 AWS_PROVIDER = {"source": "hashicorp/aws", "version": "~> 6.0"}
-ARCHIVE_PROVIDER = {"source": "hashicorp/archive", "version": "~> 2.4"}
-# CloudFormation-only resources: the guard that stands in for ignore_changes.
-CFN_ONLY = {"LiveRoutes", "LiveRoutesFunction", "LiveRoutesRole", "LiveRoutesLogGroup"}
 
 PSEUDO = {
     "AWS::Region": "data.aws_region.current.region",
@@ -78,6 +85,10 @@ ATTRIBUTES = {"Arn": "arn", "GroupId": "id", "DNSName": "dns_name", "TargetGroup
               "Name": "name"}
 
 
+class Untranslated(ValueError):
+    """A CloudFormation resource or property the translator has no Terraform form for."""
+
+
 def snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
 
@@ -87,7 +98,50 @@ def literal(text: str) -> str:
     return text.replace("${", "$${").replace("%{", "%%{")
 
 
-class Translator:
+class Tracked(dict):
+    """A read-only view of CloudFormation properties that records which keys were read, at any
+    depth, so that an unread (untranslated) property can be reported."""
+
+    def __init__(self, data: dict, path: str, read: set[str]):
+        super().__init__({key: _track(value, f"{path}.{key}", read)
+                          for key, value in data.items()})
+        self.path, self.read = path, read
+
+    def __getitem__(self, key):
+        self.read.add(f"{self.path}.{key}")
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def items(self):
+        return [(key, self[key]) for key in self]
+
+    def values(self):
+        return [self[key] for key in self]
+
+
+def _track(value: Any, path: str, read: set[str]) -> Any:
+    if isinstance(value, dict):
+        return Tracked(value, path, read)
+    if isinstance(value, list):
+        return [_track(item, f"{path}[]", read) for item in value]
+    return value
+
+
+def _paths(value: Any, path: str) -> set[str]:
+    """Every key path of a value, list items as []."""
+    if isinstance(value, dict):
+        return {p for key, item in value.items()
+                for p in ({f"{path}.{key}"} | _paths(item, f"{path}.{key}"))}
+    if isinstance(value, list):
+        return {p for item in value for p in _paths(item, f"{path}[]")}
+    return set()
+
+
+class Translator(Resolver):
+    """Intrinsics as Terraform: Ref and GetAtt become references, literal text is escaped."""
+
     def __init__(self, template: dict):
         self.template = template
         self.resources: dict[str, dict[str, dict]] = {}
@@ -95,13 +149,15 @@ class Translator:
         # Expressions with string literals live here: inside a JSON-encoded IAM document their
         # quotes would be escaped.
         self.locals: dict[str, str] = {}
+        self.files: dict[str, bytes] = {}
 
     # --- references ---------------------------------------------------------------------------
     def address(self, logical_id: str) -> str:
         kind = self.template["Resources"][logical_id]["Type"]
         return f"{TYPES[kind][0]}.{snake(logical_id)}"
 
-    def ref_expr(self, name: str) -> str:
+    def expression(self, name: str) -> str:
+        """Ref as a Terraform expression (without ${})."""
         if name in PSEUDO:
             self._pseudo_data()
             return PSEUDO[name]
@@ -110,88 +166,77 @@ class Translator:
         kind = self.template["Resources"][name]["Type"]
         return f"{self.address(name)}.{TYPES[kind][1]}"
 
+    def ref(self, name: str) -> str:
+        return "${" + self.expression(name) + "}"
+
     def get_att(self, logical_id: str, attribute: str) -> str:
-        """Fn::GetAtt as a Terraform template string."""
         kind = self.template["Resources"][logical_id]["Type"]
+        if attribute not in ATTRIBUTES:
+            raise Unresolvable(f"Fn::GetAtt {logical_id}.{attribute}")
         text = f"${{{self.address(logical_id)}.{ATTRIBUTES[attribute]}}}"
         # CloudFormation's log group Arn ends in ":*" (its streams); Terraform's does not.
         return text + ":*" if kind == "AWS::Logs::LogGroup" and attribute == "Arn" else text
+
+    def literal(self, text: str) -> str:
+        return literal(text)
+
+    def resolve(self, value: Any) -> Any:
+        return self.literal(value) if isinstance(value, str) else super().resolve(value)
+
+    def function(self, name: str, argument: Any) -> Any:
+        if name == "Fn::Select":
+            index, items = argument
+            if list(items) == ["Fn::GetAZs"] and items["Fn::GetAZs"] == "":
+                self.data.setdefault("aws_availability_zones",
+                                     {"available": {"state": "available"}})
+                return f"${{data.aws_availability_zones.available.names[{index}]}}"
+            if list(items) == ["Fn::Split"]:
+                separator, text = items["Fn::Split"]
+                expression = self.resolve(text)[2:-1]  # a whole ${...}
+                local = f"{expression.split('.')[-1]}_part_{index}"
+                self.locals[local] = (f"${{element(split({json.dumps(separator)}, "
+                                      f"{expression}), {index})}}")
+                return f"${{local.{local}}}"
+        raise Unresolvable(name)
 
     def _pseudo_data(self) -> None:
         self.data.setdefault("aws_region", {"current": {}})
         self.data.setdefault("aws_caller_identity", {"current": {}})
         self.data.setdefault("aws_partition", {"current": {}})
 
-    def expr(self, value: Any) -> str:
-        """An intrinsic as a Terraform expression (no ${})."""
-        (function, argument), = value.items()
-        if function == "Ref":
-            return self.ref_expr(argument)
-        if function == "Fn::Select":
-            index, items = argument
-            if items == {"Fn::GetAZs": ""}:
-                self.data.setdefault("aws_availability_zones",
-                                     {"available": {"state": "available"}})
-                return f"data.aws_availability_zones.available.names[{index}]"
-            (split, (separator, text)), = items.items()
-            if split != "Fn::Split":
-                raise ValueError(f"no Terraform form for Fn::Select of {split}")
-            name = f"{self.expr(text).split('.')[-1]}_part_{index}"
-            self.locals[name] = (f"${{element(split({json.dumps(separator)}, "
-                                 f"{self.expr(text)}), {index})}}")
-            return f"local.{name}"
-        raise ValueError(f"no Terraform form for {function}")
-
     def val(self, value: Any) -> Any:
-        """A property value for Terraform JSON: intrinsics as ${...} templates."""
-        if isinstance(value, list):
-            return [self.val(v) for v in value]
-        if isinstance(value, str):
-            return literal(value)
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1 and next(iter(value)) == "Fn::Sub":
-            return self._sub(value["Fn::Sub"])
-        if len(value) == 1 and next(iter(value)) == "Fn::GetAtt":
-            return self.get_att(*value["Fn::GetAtt"])
-        if len(value) == 1 and next(iter(value)) == "Fn::Join":
-            separator, parts = value["Fn::Join"]
-            return separator.join(self._piece(p) for p in parts)
-        if len(value) == 1 and next(iter(value)).startswith(("Ref", "Fn::")):
-            return "${" + self.expr(value) + "}"
-        return {k: self.val(v) for k, v in value.items()}
-
-    def _piece(self, part: Any) -> str:
-        return literal(part) if isinstance(part, str) else self.val(part)
-
-    def _sub(self, argument: Any) -> str:
-        text, variables = (argument, {}) if isinstance(argument, str) else argument
-
-        def replace(match: re.Match) -> str:
-            name = match.group(1)
-            if name.startswith("!"):
-                return "$${" + name[1:] + "}"
-            if name in variables:
-                return self._piece(variables[name])
-            if "." in name and not name.startswith("AWS::"):
-                return self.get_att(*name.split(".", 1))
-            return "${" + self.ref_expr(name) + "}"
-        parts = re.split(r"(\$\{[^}]+\})", text)
-        return "".join(replace(re.match(r"\$\{([^}]+)\}", p)) if p.startswith("${")
-                       else literal(p) for p in parts)
+        """A property value with its intrinsics as Terraform (a short name for converters)."""
+        return self.resolve(value)
 
     def policy(self, document: dict) -> str:
         """An IAM document (the same awacs-built one the stack uses) as a Terraform string."""
-        resolved = self.val(document)
-        return json.dumps(resolved, separators=(",", ":"))
+        return json.dumps(self.resolve(document), separators=(",", ":"))
 
     # --- output ------------------------------------------------------------------------------
     def add(self, tf_type: str, name: str, body: dict) -> None:
         self.resources.setdefault(tf_type, {})[name] = body
 
 
+
 def tags(t: Translator, properties: dict) -> dict:
     return {tag["Key"]: t.val(tag["Value"]) for tag in properties.get("Tags", [])}
+
+
+def read_all(value: Any) -> None:
+    """Mark a property translated as a whole, by its meaning rather than its structure."""
+    for item in (value.values() if isinstance(value, dict) else
+                 value if isinstance(value, list) else ()):
+        read_all(item)
+
+
+def key_values(properties: dict, name: str, mapped: set[str]) -> dict:
+    """A Key/Value list property (LoadBalancerAttributes, ...) as a dict; a key the converter
+    does not map is untranslated, not dropped."""
+    values = {item["Key"]: item["Value"] for item in properties.get(name, [])}
+    unknown = set(values) - mapped
+    if unknown:
+        raise Untranslated(f"{name} {sorted(unknown)}")
+    return values
 
 
 def _omit_none(body: dict) -> dict:
@@ -248,7 +293,8 @@ def _ingress(t, n, p, r):
 
 
 def _load_balancer(t, n, p, r):
-    attributes = {a["Key"]: a["Value"] for a in p.get("LoadBalancerAttributes", [])}
+    attributes = key_values(p, "LoadBalancerAttributes",
+                            {"routing.http.drop_invalid_header_fields.enabled"})
     t.add("aws_lb", snake(n), {
         "name": p["Name"], "internal": p["Scheme"] == "internal",
         "load_balancer_type": p["Type"], "subnets": t.val(p["Subnets"]),
@@ -259,7 +305,7 @@ def _load_balancer(t, n, p, r):
 
 
 def _target_group(t, n, p, r):
-    attributes = {a["Key"]: a["Value"] for a in p.get("TargetGroupAttributes", [])}
+    attributes = key_values(p, "TargetGroupAttributes", {"deregistration_delay.timeout_seconds"})
     t.add("aws_lb_target_group", snake(n), {
         "name": p["Name"], "port": p["Port"], "protocol": p["Protocol"],
         "protocol_version": p["ProtocolVersion"], "target_type": p["TargetType"],
@@ -275,6 +321,11 @@ def _target_group(t, n, p, r):
         "tags": tags(t, p)})
 
 
+# The live-route guard's answer at creation, which Terraform writes once and then ignores.
+AT_CREATION_WEIGHTS = {"ProductionBlue": 100, "ProductionGreen": 0, "TestBlue": 0,
+                       "TestGreen": 100}
+
+
 def _listener(t, n, p, r):
     (action,) = p["DefaultActions"]
     if action["Type"] == "redirect":
@@ -284,12 +335,13 @@ def _listener(t, n, p, r):
             "status_code": redirect["StatusCode"]}}
         ignore = []
     else:
-        target = action["TargetGroupArn"]
-        if "Fn::GetAtt" in target and target["Fn::GetAtt"][0] == "LiveRoutes":
-            # The guard's answer at creation: production on blue, test on green.
-            colour = "Blue" if target["Fn::GetAtt"][1] == "Production" else "Green"
-            target = {"Ref": f"TargetGroup{colour}"}
-        default = {"type": "forward", "target_group_arn": t.val(target)}
+        groups = []
+        for target in action["ForwardConfig"]["TargetGroups"]:
+            weight = target["Weight"]
+            if isinstance(weight, dict):  # the guard's answer
+                weight = AT_CREATION_WEIGHTS[weight["Fn::GetAtt"][1]]
+            groups.append({"arn": t.val(target["TargetGroupArn"]), "weight": weight})
+        default = {"type": "forward", "forward": {"target_group": groups}}
         # CodeDeploy owns the route after the first deployment.
         ignore = ["default_action"]
     body = _omit_none({
@@ -343,8 +395,7 @@ def _role(t, n, p, r):
 
 def _task_definition(t, n, p, r):
     # The same PascalCase -> API mapping as taskdef.json.
-    containers = [api_shape(c) for c in p["ContainerDefinitions"]]
-    rendered = json.dumps(t.val(_tf_refs_in_api_shape(containers)), separators=(",", ":"))
+    containers = t.val(api_names(p["ContainerDefinitions"]))
     t.add("aws_ecs_task_definition", snake(n), {
         "family": p["Family"], "requires_compatibilities": p["RequiresCompatibilities"],
         "network_mode": p["NetworkMode"], "cpu": p["Cpu"], "memory": p["Memory"],
@@ -353,27 +404,20 @@ def _task_definition(t, n, p, r):
         "runtime_platform": {
             "operating_system_family": p["RuntimePlatform"]["OperatingSystemFamily"],
             "cpu_architecture": p["RuntimePlatform"]["CpuArchitecture"]},
-        "container_definitions": rendered, "tags": tags(t, p)})
-
-
-def _tf_refs_in_api_shape(value: Any) -> Any:
-    """api_shape leaves intrinsics as Fn::Sub variables (${X}); turn them back into
-    intrinsics for the translator."""
-    if isinstance(value, list):
-        return [_tf_refs_in_api_shape(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _tf_refs_in_api_shape(v) for k, v in value.items()}
-    if isinstance(value, str) and "${" in value:
-        return {"Fn::Sub": value}
-    return value
+        "container_definitions": json.dumps(containers, separators=(",", ":")),
+        "tags": tags(t, p)})
 
 
 def _service(t, n, p, r):
     (lb,) = p["LoadBalancers"]
     vpc = p["NetworkConfiguration"]["AwsvpcConfiguration"]
+    # CloudFormation starts the service with one task and the scalable target raises it to
+    # its minimum; Terraform's default is 0, so the service starts at the minimum itself.
+    (target,) = [res["Properties"] for res in t.template["Resources"].values()
+                 if res["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"]
     t.add("aws_ecs_service", snake(n), {
         "name": p["ServiceName"], "cluster": t.val(p["Cluster"]),
-        "task_definition": p["TaskDefinition"], "desired_count": t.val(p["DesiredCount"]),
+        "task_definition": p["TaskDefinition"], "desired_count": target["MinCapacity"],
         "launch_type": p["LaunchType"], "platform_version": p["PlatformVersion"],
         "scheduling_strategy": p["SchedulingStrategy"],
         "deployment_controller": {"type": p["DeploymentController"]["Type"]},
@@ -489,14 +533,13 @@ def _alarm(t, n, p, r):
 
 def _function(t, n, p, r):
     name = snake(n)
-    t.data.setdefault("archive_file", {})[name] = {
-        "type": "zip", "output_path": f"${{path.module}}/{name}.zip",
-        "source": {"content": literal(p["Code"]["ZipFile"]), "filename": "index.py"}}
+    package = f"{name}.zip"
+    t.files[package] = zip_package(p["Code"]["ZipFile"])
     body = {
         "function_name": p["FunctionName"], "runtime": p["Runtime"], "handler": p["Handler"],
         "role": t.val(p["Role"]), "timeout": p["Timeout"], "memory_size": p["MemorySize"],
-        "filename": f"${{data.archive_file.{name}.output_path}}",
-        "source_code_hash": f"${{data.archive_file.{name}.output_base64sha256}}",
+        "filename": f"${{path.module}}/{package}",
+        "source_code_hash": f'${{filebase64sha256("${{path.module}}/{package}")}}',
         "logging_config": {"log_format": "Text",
                            "log_group": t.val(p["LoggingConfig"]["LogGroup"])},
         "tags": tags(t, p)}
@@ -508,8 +551,20 @@ def _function(t, n, p, r):
     t.add("aws_lambda_function", name, body)
 
 
+def zip_package(source: str) -> bytes:
+    """The Lambda package: index.py holding `source`, stored with a fixed timestamp and mode so
+    that the bytes depend on the source alone."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        info = zipfile.ZipInfo("index.py", date_time=(1980, 1, 1, 0, 0, 0))
+        info.external_attr = 0o644 << 16
+        archive.writestr(info, source.encode("utf-8"))
+    return buffer.getvalue()
+
+
 def _topic(t, n, p, r):
     t.add("aws_sns_topic", snake(n), {"name": p["TopicName"], "tags": tags(t, p)})
+    read_all(p["Subscription"])  # the e-mail subscription below, under the same condition
     t.add("aws_sns_topic_subscription", snake(n), {
         "count": '${var.notification_email == "" ? 0 : 1}',
         "topic_arn": f"${{aws_sns_topic.{snake(n)}.arn}}", "protocol": "email",
@@ -519,7 +574,7 @@ def _topic(t, n, p, r):
 def _bucket(t, n, p, r):
     name = snake(n)
     bucket = f"${{aws_s3_bucket.{name}.id}}"
-    rule = p["LifecycleConfiguration"]["Rules"][0]
+    (rule,) = p["LifecycleConfiguration"]["Rules"]
     t.add("aws_s3_bucket", name, {"bucket_prefix": "artifacts-", "tags": tags(t, p),
                                   # DeletionPolicy Retain: Terraform keeps it on destroy too.
                                   "lifecycle": {"prevent_destroy": True}})
@@ -535,8 +590,9 @@ def _bucket(t, n, p, r):
         "block_public_policy": block["BlockPublicPolicy"],
         "ignore_public_acls": block["IgnorePublicAcls"],
         "restrict_public_buckets": block["RestrictPublicBuckets"]})
+    (ownership,) = p["OwnershipControls"]["Rules"]
     t.add("aws_s3_bucket_ownership_controls", name, {"bucket": bucket, "rule": {
-        "object_ownership": p["OwnershipControls"]["Rules"][0]["ObjectOwnership"]}})
+        "object_ownership": ownership["ObjectOwnership"]}})
     t.add("aws_s3_bucket_lifecycle_configuration", name, {"bucket": bucket, "rule": {
         "id": rule["Id"], "status": rule["Status"], "filter": {},
         "expiration": {"days": rule["ExpirationInDays"]},
@@ -651,8 +707,13 @@ CONVERTERS: dict[str, Callable] = {
     "AWS::Events::Rule": _rule_resource,
 }
 
+# Resource attributes with a Terraform meaning (DependsOn) or none needed (the policies:
+# prevent_destroy is set by the bucket's converter, log groups are deleted with the stack).
+RESOURCE_ATTRIBUTES = {"Type", "Properties", "DependsOn", "DeletionPolicy",
+                       "UpdateReplacePolicy"}
 
-def _variable(t: Translator, name: str, parameter: dict) -> dict:
+
+def _variable(name: str, parameter: dict) -> dict:
     kind = parameter["Type"]
     variable = {"description": parameter.get("Description", name)}
     reference = f"var.{snake(name)}"
@@ -683,35 +744,62 @@ def _variable(t: Translator, name: str, parameter: dict) -> dict:
     return variable
 
 
-def render_terraform(settings: Settings) -> dict[str, dict]:
-    """main.tf.json, variables.tf.json and outputs.tf.json as dicts."""
-    template = json.loads(build_template(settings).to_json())
+def translate(stack: Stack) -> tuple[dict[str, dict], dict[str, bytes]]:
+    """(main/variables/outputs .tf.json as dicts, the Lambda packages by file name)."""
+    template = stack.document()
     t = Translator(template)
+    cfn_only = {stack.load_balancing.guard.resource.title,
+                *(r.title for r in (stack.load_balancing.guard.function.function,
+                                    stack.load_balancing.guard.function.role,
+                                    stack.load_balancing.guard.function.log_group))}
     for logical_id, resource in template["Resources"].items():
-        if logical_id in CFN_ONLY:
+        if logical_id in cfn_only:
             continue
-        CONVERTERS[resource["Type"]](t, logical_id, resource.get("Properties", {}), resource)
-        body = t.resources[TYPES[resource["Type"]][0]][snake(logical_id)]
+        kind = resource["Type"]
+        if kind not in CONVERTERS:
+            raise Untranslated(f"{logical_id}: no Terraform form for {kind}")
+        unknown = set(resource) - RESOURCE_ATTRIBUTES
+        if unknown:
+            raise Untranslated(f"{logical_id}: {sorted(unknown)}")
+        read: set[str] = set()
+        properties = Tracked(resource.get("Properties", {}), "", read)
+        try:
+            CONVERTERS[kind](t, logical_id, properties, resource)
+        except Unresolvable as error:
+            raise Untranslated(f"{logical_id}: {error}") from None
+        unread = _paths(resource.get("Properties", {}), "") - read
+        if unread:
+            raise Untranslated(f"{logical_id} ({kind}): properties not translated: "
+                               + ", ".join(sorted(p.lstrip(".") for p in unread)))
+        body = t.resources[TYPES[kind][0]][snake(logical_id)]
         depends = resource.get("DependsOn", [])
+        depends = [depends] if isinstance(depends, str) else depends
+        depends = [d for d in depends if d not in cfn_only]
         if depends and "depends_on" not in body:
-            body["depends_on"] = [t.address(d) for d in
-                                  ([depends] if isinstance(depends, str) else depends)]
-    variables = {snake(name): _variable(t, name, parameter)
+            body["depends_on"] = [t.address(d) for d in depends]
+    variables = {snake(name): _variable(name, parameter)
                  for name, parameter in template.get("Parameters", {}).items()}
     outputs = {snake(name): {"description": output["Description"],
                              "value": t.val(output["Value"])}
                for name, output in template["Outputs"].items()}
-    providers = {"aws": AWS_PROVIDER}
-    if "archive_file" in t.data:
-        providers["archive"] = ARCHIVE_PROVIDER
-    main = {"terraform": {"required_version": ">= 1.6", "required_providers": providers},
+    main = {"terraform": {"required_version": ">= 1.6",
+                          "required_providers": {"aws": AWS_PROVIDER}},
             "provider": {"aws": {}}, "data": t.data, "resource": t.resources}
     if t.locals:
         main["locals"] = t.locals
-    return {"main.tf.json": main, "variables.tf.json": {"variable": variables},
-            "outputs.tf.json": {"output": outputs}}
+    return ({"main.tf.json": main, "variables.tf.json": {"variable": variables},
+             "outputs.tf.json": {"output": outputs}}, t.files)
 
 
-def render_terraform_files(settings: Settings) -> dict[str, str]:
-    return {f"terraform/{name}": json.dumps(body, indent=2, sort_keys=True) + "\n"
-            for name, body in render_terraform(settings).items()}
+def render_terraform(settings: Settings) -> dict[str, dict]:
+    """main.tf.json, variables.tf.json and outputs.tf.json as dicts."""
+    return translate(build_stack(settings))[0]
+
+
+def render_terraform_files(settings: Settings) -> dict[str, str | bytes]:
+    documents, packages = translate(build_stack(settings))
+    files: dict[str, str | bytes] = {
+        f"terraform/{name}": json.dumps(body, indent=2, sort_keys=True) + "\n"
+        for name, body in documents.items()}
+    files.update({f"terraform/{name}": data for name, data in packages.items()})
+    return files
