@@ -1,8 +1,10 @@
-"""Rendered templates against stored snapshots.
+"""The readable template of the default settings against its stored snapshot: a last net.
 
-A mismatch leaves the new rendering beside the snapshot as `<variant>.yaml.actual` to diff.
-Regenerate on purpose only: `make snapshots`, then review `git diff tests/snapshots`.
-Renamed logical IDs show up here first, and a renamed logical ID replaces a live resource.
+The tests that prove behaviour are the property tests, the per-setting checks, cfn-lint and
+the proofs; this one catches what they do not state, above all a renamed logical ID (which
+replaces a live resource). A mismatch leaves the new rendering beside the snapshot as
+`default.yaml.actual` to diff. Regenerate on purpose only: `make snapshots`, then review
+`git diff tests/snapshots`.
 """
 
 from __future__ import annotations
@@ -12,31 +14,30 @@ from pathlib import Path
 
 import pytest
 
-from variants import VARIANTS, rendered
+from variants import rendered
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
+SNAPSHOT = Path(__file__).parent / "snapshots" / "default.yaml"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
 
 
-def test_snapshot(variant):
-    stored = SNAPSHOTS / f"{variant}.yaml"
-    actual = rendered(variant)
-    side = stored.with_name(stored.name + ".actual")
+def test_snapshot():
+    actual = rendered("default")
+    side = SNAPSHOT.with_name(SNAPSHOT.name + ".actual")
     if UPDATE:
-        stored.write_text(actual, encoding="utf-8")
+        SNAPSHOT.write_text(actual, encoding="utf-8")
         side.unlink(missing_ok=True)
         return
-    if not stored.exists():
+    if not SNAPSHOT.exists():
         side.write_text(actual, encoding="utf-8")
-        pytest.fail(f"no snapshot for {variant}: review {side} and run `make snapshots`")
-    if stored.read_text(encoding="utf-8") != actual:
+        pytest.fail(f"no snapshot: review {side} and run `make snapshots`")
+    if SNAPSHOT.read_text(encoding="utf-8") != actual:
         side.write_text(actual, encoding="utf-8")
-        pytest.fail(f"{variant} differs from its snapshot: diff {stored} {side}; if the change "
-                    "is intended, run `make snapshots` and review the diff")
+        pytest.fail(f"the default template differs from its snapshot: diff {SNAPSHOT} {side}; "
+                    "if the change is intended, run `make snapshots` and review the diff")
     side.unlink(missing_ok=True)
 
 
-def test_no_orphan_snapshots():
-    """A snapshot without a variant would silently stop being checked."""
-    stored = {path.stem for path in SNAPSHOTS.glob("*.yaml")}
-    assert stored <= set(VARIANTS)
+def test_only_the_two_snapshots_are_kept():
+    """One per format: more would hide which semantic tests are missing."""
+    assert sorted(p.name for p in SNAPSHOT.parent.iterdir() if not p.name.endswith(".actual")) \
+        == ["default.tf.json", "default.yaml"]

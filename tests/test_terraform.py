@@ -1,9 +1,17 @@
-"""The Terraform rendition: valid Terraform JSON, and the same system as the CloudFormation one.
+"""The Terraform rendition: Terraform itself says it is valid, and it means what the settings
+say.
 
-`terraform validate` is not run here (Terraform is not on the package registries this project
-may use); the GitHub workflow runs it. Here a structural checker proves the JSON is well formed
-Terraform: every resource has a type and a name, every reference points at something declared,
-every variable used is declared. The parity test compares the two renditions fact by fact.
+`terraform validate` runs for real over every variant, when the Terraform binary and an offline
+copy of the hashicorp/aws provider are on the machine (the project's machine image has
+Terraform 1.11 and a filesystem mirror of hashicorp/aws 5.100.0; elsewhere the test is skipped
+and says why). The rendition asks for `~> 6.0`, so what is validated is a copy adjusted for
+5.100.0, exactly as `adjusted_for_mirror` lists: the version constraint, and the region data
+source's attribute (`region` in 6.x, `name` in 5.x). Every variant is a module of one root
+configuration, so Terraform loads the provider's schema once.
+
+The checks of meaning compare the rendition with the settings and with AWS's semantics, not
+with the CloudFormation template it was translated from: the deployment group, the
+listeners' routes, the service, and the IAM documents, which are evaluated call by call.
 """
 
 from __future__ import annotations
@@ -11,293 +19,356 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import subprocess
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from stacks.terraform import CFN_ONLY, TYPES, render_terraform, snake
-from variants import VARIANTS, settings_for
-from conftest import load_template
-from variants import rendered
+from policies.evaluator import Request, decide
+from policies.world import World
+from stacks.functions import handler_source
+from stacks.settings import parse_settings
+from stacks.template import build_stack
+from stacks.terraform import TYPES, Untranslated, snake, translate
+from test_every_setting import PREDEFINED, _expected_routing
+from variants import VARIANTS, settings_for, stack_for
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT = Path(__file__).parent / "snapshots" / "default.tf.json"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
-NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Where Terraform's offline provider copies are kept, in order of preference.
+MIRRORS = [os.environ.get("TF_PLUGIN_MIRROR", ""), "/opt/tf-plugins",
+           "/usr/share/terraform/plugins", str(Path.home() / ".terraform.d/plugins"),
+           str(Path.home() / ".local/share/terraform/plugins")]
+MIRROR_PROVIDER = "registry.terraform.io/hashicorp/aws"
 
 
 @cache
-def terraform(variant: str) -> dict[str, dict]:
-    return render_terraform(settings_for(variant))
+def rendition(variant: str) -> tuple[dict[str, dict], dict[str, bytes]]:
+    return translate(stack_for(variant))
 
 
-def cfn(variant: str) -> dict:
-    return load_template(rendered(variant))
+def tf(variant: str) -> dict:
+    return rendition(variant)[0]["main.tf.json"]
 
 
 def tf_resources(variant: str, tf_type: str) -> dict[str, dict]:
-    return terraform(variant)["main.tf.json"]["resource"].get(tf_type, {})
+    return tf(variant)["resource"].get(tf_type, {})
 
 
-# --- the structural checker ------------------------------------------------------------------
+# --- terraform validate ------------------------------------------------------------------------
 
-def interpolations(value):
-    """Every ${...} expression in the strings of a JSON value ($${ is a literal)."""
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from interpolations(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from interpolations(item)
-    elif isinstance(value, str):
-        index = 0
-        while (start := value.find("${", index)) != -1:
-            if start > 0 and value[start - 1] == "$":
-                index = start + 2
-                continue
-            depth, end = 0, start + 1
-            while end < len(value):
-                depth += {"{": 1, "}": -1}.get(value[end], 0)
-                if depth == 0:
-                    break
-                end += 1
-            yield value[start + 2:end]
-            index = end + 1
+def _mirror() -> tuple[str, str] | None:
+    """(mirror directory, newest aws provider version in it), or None."""
+    for directory in filter(None, MIRRORS):
+        versions = Path(directory) / MIRROR_PROVIDER
+        if versions.is_dir():
+            found = sorted((v.name for v in versions.iterdir()),
+                           key=lambda v: tuple(int(p) for p in re.findall(r"\d+", v)))
+            if found:
+                return directory, found[-1]
+    return None
 
 
-def check_terraform(files: dict[str, dict]) -> list[str]:
-    problems = []
-    main = files["main.tf.json"]
-    providers = main["terraform"]["required_providers"]
-    if providers.get("aws", {}).get("source") != "hashicorp/aws":
-        problems.append("no hashicorp/aws provider")
-    resources = {f"{kind}.{name}" for kind, items in main["resource"].items() for name in items}
-    data = {f"data.{kind}.{name}" for kind, items in main.get("data", {}).items()
-            for name in items}
-    variables = set(files["variables.tf.json"]["variable"])
-    local_names = set(main.get("locals", {}))
-    for kind, items in main["resource"].items():
-        if not NAME.match(kind):
-            problems.append(f"bad resource type {kind}")
-        for name, body in items.items():
-            if not NAME.match(name) or not isinstance(body, dict):
-                problems.append(f"bad resource {kind}.{name}")
-            for dependency in body.get("depends_on", []):
-                if dependency not in resources:
-                    problems.append(f"{kind}.{name} depends on undeclared {dependency}")
-    for expression in interpolations(files):
-        stripped = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expression)  # ignore string literals
-        for match in re.finditer(r"(?<![\w.])(data\.)?([a-z][a-z0-9_]*)\.([a-z0-9_]+)",
-                                 stripped):
-            prefix, first, second = match.groups()
-            if prefix:
-                if f"data.{first}.{second}" not in data:
-                    problems.append(f"undeclared data.{first}.{second}")
-            elif first == "var":
-                if second not in variables:
-                    problems.append(f"undeclared variable {second}")
-            elif first == "local":
-                if second not in local_names:
-                    problems.append(f"undeclared local {second}")
-            elif first.startswith("aws_"):
-                if f"{first}.{second}" not in resources:
-                    problems.append(f"undeclared resource {first}.{second}")
-            elif first != "path":
-                problems.append(f"unknown reference {match.group(0)} in {expression}")
-    return problems
+def adjusted_for_mirror(files: dict[str, dict], version: str) -> dict[str, dict]:
+    """The rendition as provider `version` (5.x) reads it; every change is listed here."""
+    text = json.dumps(files)
+    if version.startswith("5."):
+        text = text.replace('"~> 6.0"', f'"{version}"')
+        # aws_region: `region` since 6.0, `name` before.
+        text = text.replace("data.aws_region.current.region", "data.aws_region.current.name")
+    return json.loads(text)
 
 
-def test_terraform_json_is_structurally_valid(variant):
-    assert check_terraform(terraform(variant)) == []
+def _placeholder(variable: dict) -> object:
+    """A value a variable's own validation accepts, for the module call."""
+    if variable["type"] == "list(string)":
+        return ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+    condition = variable["validation"][0]["condition"] if variable["validation"] else ""
+    examples = ["vpc-0123456789abcdef0", "example/webapp", "webapp", "releases/app.zip",
+                "example-bucket",
+                "arn:aws:acm:eu-west-1:111122223333:certificate/0123abcd-0123-4567-89ab-0123456789ab",
+                "arn:aws:codeconnections:eu-west-1:111122223333:connection/"
+                "0123abcd-0123-4567-89ab-0123456789ab"]
+    pattern = re.search(r'regex\("((?:[^"\\]|\\.)*)"', condition)
+    if pattern:
+        regex = json.loads(f'"{pattern.group(1)}"')
+        return next(e for e in examples if re.search(regex, e))
+    return examples[0]
 
 
-def test_the_checker_catches_a_dangling_reference():
-    files = json.loads(json.dumps(terraform("default")))
-    files["main.tf.json"]["resource"]["aws_ecs_cluster"]["cluster"]["name"] = \
-        "${aws_ecs_cluster.missing.name}"
-    files["outputs.tf.json"]["output"]["x"] = {"value": "${var.missing}"}
-    assert check_terraform(files) == ["undeclared resource aws_ecs_cluster.missing",
-                                      "undeclared variable missing"]
+@pytest.fixture(scope="session")
+def validated(tmp_path_factory) -> dict:
+    """`terraform validate -json` over every variant, each a module of one root."""
+    terraform = shutil.which("terraform")
+    mirror = _mirror()
+    if not terraform or not mirror:
+        pytest.skip("terraform validate needs the terraform binary and an offline mirror of "
+                    f"{MIRROR_PROVIDER} (looked in: {', '.join(filter(None, MIRRORS))})")
+    directory, version = mirror
+    root = tmp_path_factory.mktemp("terraform")
+    modules = {}
+    for variant in sorted(VARIANTS):
+        files, packages = rendition(variant)
+        module = root / variant
+        module.mkdir()
+        for name, body in adjusted_for_mirror(files, version).items():
+            (module / name).write_text(json.dumps(body, indent=1))
+        for name, data in packages.items():
+            (module / name).write_bytes(data)
+        required = {name: _placeholder(v) for name, v in
+                    files["variables.tf.json"]["variable"].items() if "default" not in v}
+        modules[f"variant_{snake(variant.replace('-', '_'))}"] = {"source": f"./{variant}",
+                                                                  **required}
+    (root / "main.tf.json").write_text(json.dumps({"module": modules}, indent=1))
+    rc = root / "terraformrc"
+    rc.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{directory}"\n'
+                  '  }\n  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n')
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(rc), "TF_IN_AUTOMATION": "1",
+           "CHECKPOINT_DISABLE": "1"}
+    init = subprocess.run([terraform, "init", "-backend=false", "-input=false", "-no-color"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert init.returncode == 0, init.stdout + init.stderr
+    result = subprocess.run([terraform, "validate", "-json", "-no-color"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=300)
+    return {"version": version, **json.loads(result.stdout)}
 
 
-def test_no_quoted_literal_inside_an_encoded_document(variant):
-    """IAM documents and container definitions are JSON strings: an expression in them must
-    not need quotes, which the encoding would escape."""
-    main = terraform(variant)["main.tf.json"]["resource"]
-    encoded = [p["policy"] for p in main.get("aws_iam_role_policy", {}).values()] + [
-        b["container_definitions"] for b in main["aws_ecs_task_definition"].values()]
-    for text in encoded:
-        for expression in interpolations(text):
-            assert '"' not in expression and "\\" not in expression, expression
+def test_terraform_validate_accepts_every_variant(validated):
+    problems = [f"{d['severity']}: {d['summary']}: {d.get('detail', '')} "
+                f"({d.get('range', {}).get('filename')})"
+                for d in validated["diagnostics"] if d["severity"] == "error"]
+    assert validated["valid"] and problems == [], "\n".join(problems)
 
 
-def test_provider_is_a_current_major():
-    providers = terraform("default")["main.tf.json"]["terraform"]["required_providers"]
-    assert providers["aws"] == {"source": "hashicorp/aws", "version": "~> 6.0"}
+def test_terraform_validate_would_catch_a_wrong_attribute(tmp_path):
+    """The check above is live: a made-up attribute in the default rendition is an error."""
+    terraform, mirror = shutil.which("terraform"), _mirror()
+    if not terraform or not mirror:
+        pytest.skip("no terraform binary or provider mirror")
+    files, packages = rendition("default")
+    files = adjusted_for_mirror(files, mirror[1])
+    files["main.tf.json"]["resource"]["aws_ecs_cluster"]["cluster"]["no_such_attribute"] = 1
+    for name, body in files.items():
+        (tmp_path / name).write_text(json.dumps(body))
+    for name, data in packages.items():
+        (tmp_path / name).write_bytes(data)
+    rc = tmp_path / "terraformrc"
+    rc.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror[0]}"\n'
+                  '  }\n  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n')
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": str(rc), "CHECKPOINT_DISABLE": "1"}
+    subprocess.run([terraform, "init", "-backend=false", "-input=false"], cwd=tmp_path,
+                   env=env, capture_output=True, timeout=300, check=True)
+    result = subprocess.run([terraform, "validate", "-json"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert not json.loads(result.stdout)["valid"]
+    assert "no_such_attribute" in result.stdout
 
 
-def test_variables_mirror_the_parameters(variant):
-    parameters = cfn(variant).get("Parameters", {})
-    variables = terraform(variant)["variables.tf.json"]["variable"]
-    assert set(variables) == {snake(name) for name in parameters}
-    for name, parameter in parameters.items():
-        variable = variables[snake(name)]
-        assert variable["description"] == parameter["Description"]
-        if "AllowedPattern" in parameter:
-            (validation,) = variable["validation"]
-            assert json.dumps(parameter["AllowedPattern"]) in validation["condition"]
+def test_the_rendition_asks_for_a_current_provider():
+    assert tf("default")["terraform"]["required_providers"] == {
+        "aws": {"source": "hashicorp/aws", "version": "~> 6.0"}}
 
 
-# --- parity -----------------------------------------------------------------------------------
+# --- nothing is dropped --------------------------------------------------------------------------
 
-# CloudFormation types whose Terraform counterpart is one resource of the mapped type.
-ONE_TO_ONE = {cfn_type: tf_type for cfn_type, (tf_type, _) in TYPES.items()
-              if cfn_type != "AWS::EC2::SecurityGroupIngress"}
-
-
-def test_the_same_number_of_each_kind(variant):
-    resources = {n: r for n, r in cfn(variant)["Resources"].items() if n not in CFN_ONLY}
-    for cfn_type, tf_type in ONE_TO_ONE.items():
-        expected = sum(r["Type"] == cfn_type for r in resources.values())
-        assert len(tf_resources(variant, tf_type)) == expected, cfn_type
-    # Ingress: inline rules and rule resources in CloudFormation, rule resources in Terraform.
-    inline = sum(len(r["Properties"].get("SecurityGroupIngress", []))
-                 for r in resources.values() if r["Type"] == "AWS::EC2::SecurityGroup")
-    separate = sum(r["Type"] == "AWS::EC2::SecurityGroupIngress" for r in resources.values())
-    assert len(tf_resources(variant, "aws_vpc_security_group_ingress_rule")) == \
-        inline + separate
-    # Every inline policy and managed attachment of every role.
-    policies = sum(len(r["Properties"].get("Policies", [])) for r in resources.values()
-                   if r["Type"] == "AWS::IAM::Role")
-    assert len(tf_resources(variant, "aws_iam_role_policy")) == policies
+def test_a_property_the_translator_does_not_map_fails_the_translation():
+    stack = build_stack(parse_settings({}))
+    stack.load_balancing.load_balancer.IpAddressType = "dualstack"
+    with pytest.raises(Untranslated, match="LoadBalancer .*IpAddressType"):
+        translate(stack)
 
 
-def test_listeners_ports_protocols_tls_and_routes(variant):
-    resources = cfn(variant)["Resources"]
-    cfn_listeners = {r["Properties"]["Port"]: r["Properties"] for r in resources.values()
-                     if r["Type"] == "AWS::ElasticLoadBalancingV2::Listener"}
-    tf_listeners = {b["port"]: b for b in tf_resources(variant, "aws_lb_listener").values()}
-    assert set(cfn_listeners) == set(tf_listeners)
-    for port, p in cfn_listeners.items():
-        b = tf_listeners[port]
-        assert b["protocol"] == p["Protocol"] and b.get("ssl_policy") == p.get("SslPolicy")
-    production = resources["ProductionListener"]["Properties"]["Port"]
-    test_port = resources["TestListener"]["Properties"]["Port"]
-    assert tf_listeners[production]["default_action"]["target_group_arn"] == \
-        "${aws_lb_target_group.target_group_blue.arn}"
-    assert tf_listeners[test_port]["default_action"]["target_group_arn"] == \
-        "${aws_lb_target_group.target_group_green.arn}"
-    for port in (production, test_port):  # CodeDeploy owns them after the first deployment
-        assert tf_listeners[port]["lifecycle"] == {"ignore_changes": ["default_action"]}
+def test_a_nested_property_the_translator_does_not_map_fails_the_translation():
+    from troposphere import ecs
+    stack = build_stack(parse_settings({}))
+    (container,) = stack.service.task_definition.ContainerDefinitions
+    stack.service.task_definition.EphemeralStorage = ecs.EphemeralStorage(SizeInGiB=30)
+    with pytest.raises(Untranslated, match="EphemeralStorage"):
+        translate(stack)
+    assert container
 
 
-def test_target_groups_health_checks_and_deregistration(variant):
-    for colour in ("Blue", "Green"):
-        p = cfn(variant)["Resources"][f"TargetGroup{colour}"]["Properties"]
-        b = tf_resources(variant, "aws_lb_target_group")[f"target_group_{colour.lower()}"]
-        hc = b["health_check"]
-        assert (b["name"], b["port"], b["protocol"], b["target_type"]) == (
-            p["Name"], p["Port"], p["Protocol"], p["TargetType"])
-        assert (hc["path"], hc["interval"], hc["timeout"], hc["healthy_threshold"],
-                hc["unhealthy_threshold"], hc["matcher"]) == (
-            p["HealthCheckPath"], p["HealthCheckIntervalSeconds"],
-            p["HealthCheckTimeoutSeconds"], p["HealthyThresholdCount"],
-            p["UnhealthyThresholdCount"], p["Matcher"]["HttpCode"])
-        assert b["deregistration_delay"] == p["TargetGroupAttributes"][0]["Value"]
+def test_an_unknown_target_group_attribute_fails_the_translation():
+    from troposphere import elasticloadbalancingv2 as elb
+    stack = build_stack(parse_settings({}))
+    blue = stack.load_balancing.target_groups["blue"]
+    blue.TargetGroupAttributes = blue.TargetGroupAttributes + [
+        elb.TargetGroupAttribute(Key="stickiness.enabled", Value="true")]
+    with pytest.raises(Untranslated, match="stickiness.enabled"):
+        translate(stack)
 
 
-def test_deployment_group_and_config(variant):
-    resources = cfn(variant)["Resources"]
-    p = resources["DeploymentGroup"]["Properties"]
-    (b,) = tf_resources(variant, "aws_codedeploy_deployment_group").values()
-    assert b["auto_rollback_configuration"]["events"] == p["AutoRollbackConfiguration"]["Events"]
-    ready = b["blue_green_deployment_config"]["deployment_ready_option"]
-    assert (ready["action_on_timeout"], ready["wait_time_in_minutes"]) == tuple(
-        p["BlueGreenDeploymentConfiguration"]["DeploymentReadyOption"].values())
-    terminate = b["blue_green_deployment_config"][
-        "terminate_blue_instances_on_deployment_success"]
-    assert terminate["termination_wait_time_in_minutes"] == p[
-        "BlueGreenDeploymentConfiguration"]["TerminateBlueInstancesOnDeploymentSuccess"][
-        "TerminationWaitTimeInMinutes"]
-    assert b["deployment_style"] == {"deployment_option": "WITH_TRAFFIC_CONTROL",
-                                     "deployment_type": "BLUE_GREEN"}
-    config = p["DeploymentConfigName"]
-    if isinstance(config, str):
-        assert b["deployment_config_name"] == config
+# --- what it means ---------------------------------------------------------------------------------
+
+def test_deployment_group_means_what_the_settings_say(variant):
+    settings = settings_for(variant)
+    (group,) = tf_resources(variant, "aws_codedeploy_deployment_group").values()
+    assert group["deployment_style"] == {"deployment_option": "WITH_TRAFFIC_CONTROL",
+                                         "deployment_type": "BLUE_GREEN"}
+    blue_green = group["blue_green_deployment_config"]
+    assert blue_green["terminate_blue_instances_on_deployment_success"] == {
+        "action": "TERMINATE",
+        "termination_wait_time_in_minutes": settings.deployment.termination_wait_minutes}
+    wait = settings.deployment.approval_wait_minutes
+    assert blue_green["deployment_ready_option"] == (
+        {"action_on_timeout": "STOP_DEPLOYMENT", "wait_time_in_minutes": wait} if wait else
+        {"action_on_timeout": "CONTINUE_DEPLOYMENT", "wait_time_in_minutes": 0})
+    events = set(group["auto_rollback_configuration"]["events"])
+    assert {"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST"} <= events
+    assert ("DEPLOYMENT_STOP_ON_ALARM" in events) == settings.alarms.enabled
+    assert ("alarm_configuration" in group) == settings.alarms.enabled
+    routing = _expected_routing(settings)
+    if routing in PREDEFINED:
+        assert group["deployment_config_name"] == PREDEFINED[routing]
     else:
-        (custom,) = tf_resources(variant, "aws_codedeploy_deployment_config").values()
-        routing = resources["DeploymentConfig"]["Properties"]["TrafficRoutingConfig"]
-        kind = routing["Type"]
-        block = custom["traffic_routing_config"][
-            "time_based_canary" if kind == "TimeBasedCanary" else "time_based_linear"]
-        values = list(routing[kind].values())
-        assert sorted([block["interval"], block["percentage"]]) == sorted(values)
-    assert ("alarm_configuration" in b) == ("AlarmConfiguration" in p)
+        (config,) = tf_resources(variant, "aws_codedeploy_deployment_config").values()
+        kind = "time_based_canary" if routing[0] == "canary" else "time_based_linear"
+        assert config["traffic_routing_config"][kind] == {"percentage": routing[1],
+                                                          "interval": routing[2]}
+        assert group["deployment_config_name"] == (
+            "${aws_codedeploy_deployment_config.deployment_config.deployment_config_name}")
 
 
-def _actions(documents) -> set[str]:
-    return {action for document in documents for statement in document["Statement"]
-            if statement["Effect"] == "Allow" for action in statement["Action"]}
+def test_listeners_start_on_blue_and_green_and_leave_routes_to_codedeploy(variant):
+    settings = settings_for(variant)
+    listeners = {b["port"]: b for b in tf_resources(variant, "aws_lb_listener").values()}
+    production = 443 if settings.listeners.https else 80
+    expected_ports = {production, settings.listeners.test_port} | (
+        {80} if settings.listeners.https else set())
+    assert set(listeners) == expected_ports
+    for port, live in ((production, "blue"), (settings.listeners.test_port, "green")):
+        action = listeners[port]["default_action"]
+        weights = {t["arn"]: t["weight"] for t in action["forward"]["target_group"]}
+        assert weights == {f"${{aws_lb_target_group.target_group_{c}.arn}}": 100 if c == live
+                           else 0 for c in ("blue", "green")}
+        assert listeners[port]["lifecycle"] == {"ignore_changes": ["default_action"]}
+    if settings.listeners.https:
+        assert listeners[443]["ssl_policy"] == settings.listeners.ssl_policy
+        assert listeners[80]["default_action"]["redirect"]["status_code"] == "HTTP_301"
 
 
-def test_the_same_iam_actions_per_role(variant):
-    resources = cfn(variant)["Resources"]
-    policies = tf_resources(variant, "aws_iam_role_policy").values()
-    for name, resource in resources.items():
-        if resource["Type"] != "AWS::IAM::Role" or name in CFN_ONLY:
-            continue
-        expected = _actions(p["PolicyDocument"] for p in resource["Properties"].get(
-            "Policies", []))
-        role = f"${{aws_iam_role.{snake(name)}.id}}"
-        actual = _actions(json.loads(p["policy"]) for p in policies if p["role"] == role)
-        assert actual == expected, name
-
-
-def test_service_lets_codedeploy_and_scaling_own_their_parts(variant):
+def test_the_service_starts_at_the_minimum_and_lets_codedeploy_and_scaling_own_it(variant):
+    settings = settings_for(variant)
     (service,) = tf_resources(variant, "aws_ecs_service").values()
     assert service["deployment_controller"] == {"type": "CODE_DEPLOY"}
+    assert service["desired_count"] == settings.scaling.min  # Terraform's default would be 0
     assert set(service["lifecycle"]["ignore_changes"]) == {"task_definition", "load_balancer",
                                                            "desired_count"}
-    assert service["task_definition"] == settings_for(variant).resource_id  # family only
+    assert service["task_definition"] == settings.resource_id  # family only
     assert {"aws_lb_listener.production_listener", "aws_lb_listener.test_listener"} <= set(
         service["depends_on"])
 
 
-def test_iam_documents_are_the_stacks_documents_with_terraform_references():
-    policy = next(p for p in tf_resources("default", "aws_iam_role_policy").values()
-                  if p["name"] == "pull-image-and-write-logs")
-    document = json.loads(policy["policy"])
-    resources = {r for s in document["Statement"] for r in s["Resource"]}
-    assert resources == {"*", "${aws_ecr_repository.repository.arn}",
-                         "${aws_cloudwatch_log_group.log_group.arn}:*"}
+def test_the_lambda_packages_hold_the_tested_handlers(variant):
+    import io
+    import zipfile
+    functions, packages = tf_resources(variant, "aws_lambda_function"), rendition(variant)[1]
+    modules = {"test_traffic_hook": "hook_handler.py"}
+    for name, function in functions.items():
+        package = function["filename"].rsplit("/", 1)[1]
+        with zipfile.ZipFile(io.BytesIO(packages[package])) as archive:
+            assert archive.namelist() == ["index.py"]
+            assert archive.read("index.py").decode() == handler_source(modules[name])
+        assert function["handler"] == "index.handler"
 
 
-# --- snapshots ---------------------------------------------------------------------------------
+class _Deployment(World):
+    """Terraform references resolved to the same made-up deployment as policies.world."""
 
-@pytest.mark.parametrize("name", sorted(VARIANTS))
-def test_terraform_snapshot(name):
-    stored = SNAPSHOTS / f"{name}.tf.json"
-    actual = json.dumps(terraform(name), indent=1, sort_keys=True) + "\n"
-    side = stored.with_name(stored.name + ".actual")
+    def __init__(self, variant: str):
+        stack = stack_for(variant)
+        super().__init__(stack.document(), stack=stack.settings.resource_id)
+        object.__setattr__(self, "by_address", {
+            f"{TYPES[r['Type']][0]}.{snake(name)}": name
+            for name, r in self.template["Resources"].items() if r["Type"] in TYPES})
+
+    def terraform(self, text: str) -> str:
+        from stacks.terraform import ATTRIBUTES
+        attributes = {tf: cfn for cfn, tf in ATTRIBUTES.items()}
+
+        def value(match: re.Match) -> str:
+            expression = match.group(1)
+            if expression.startswith("data.aws_partition"):
+                return self.ref("AWS::Partition")
+            if expression.startswith("data.aws_region"):
+                return self.ref("AWS::Region")
+            if expression.startswith("data.aws_caller_identity"):
+                return self.ref("AWS::AccountId")
+            if expression.startswith("var."):
+                (name,) = [p for p in self.template["Parameters"]
+                           if snake(p) == expression[4:]]
+                return self.ref(name)
+            if expression.startswith("local."):
+                return self._local(expression[6:])
+            address, attribute = expression.rsplit(".", 1)
+            logical_id = self.by_address[address]
+            kind = self.template["Resources"][logical_id]["Type"]
+            if attribute == TYPES[kind][1] and attribute != "arn":
+                return self.ref(logical_id)
+            arn = self.get_att(logical_id, attributes[attribute])
+            # CloudFormation's log group Arn ends in ":*"; Terraform's does not.
+            return arn.removesuffix(":*") if kind == "AWS::Logs::LogGroup" else arn
+        return re.sub(r"\$\{([^}]+)\}", value, text).replace("$${", "${")
+
+    def _local(self, name: str) -> str:
+        (parameter, index) = re.fullmatch(r"(.+)_part_(\d+)", name).groups()
+        (cfn,) = [p for p in self.template["Parameters"] if snake(p) == parameter]
+        return self.ref(cfn).split(":")[int(index)]
+
+
+def test_iam_documents_decide_every_call_as_the_stacks_do(variant):
+    """Each role's Terraform policies, resolved in the same made-up deployment, allow every
+    call the role's table requires and deny every near miss: the same decisions as the
+    CloudFormation policies (the proof in tests/test_iam.py)."""
+    from stacks.permissions import managed_policies, prove
+    deployment = _Deployment(variant)
+    policies = tf_resources(variant, "aws_iam_role_policy").values()
+    attachments = tf_resources(variant, "aws_iam_role_policy_attachment").values()
+    managed = managed_policies()
+    roles = tf_resources(variant, "aws_iam_role")
+    guard = stack_for(variant).load_balancing.guard.function.role.title
+    for proof in prove(settings_for(variant)):
+        if proof.role == guard:  # the guard is CloudFormation's alone (ignore_changes here)
+            assert snake(proof.role) not in roles
+            continue
+        role = f"${{aws_iam_role.{snake(proof.role)}.id}}"
+        documents = [json.loads(deployment.terraform(p["policy"])) for p in policies
+                     if p["role"] == role]
+        documents += [managed[deployment.terraform(a["policy_arn"]).split(":policy", 1)[1]]
+                      for a in attachments if a["role"] == role]
+        for verdict in proof.required + proof.near_misses:
+            call = verdict.call
+            assert decide(documents, Request(call.action, call.resource, call.context)) == \
+                verdict.decision, (proof.role, call)
+
+
+# --- the one snapshot -------------------------------------------------------------------------------
+
+def test_terraform_snapshot():
+    """A last net for accidental changes; regenerate on purpose with `make snapshots`."""
+    actual = json.dumps(rendition("default")[0], indent=1, sort_keys=True) + "\n"
+    side = SNAPSHOT.with_name(SNAPSHOT.name + ".actual")
     if UPDATE:
-        stored.write_text(actual, encoding="utf-8")
+        SNAPSHOT.write_text(actual, encoding="utf-8")
         side.unlink(missing_ok=True)
         return
-    if not stored.exists() or stored.read_text(encoding="utf-8") != actual:
+    if not SNAPSHOT.exists() or SNAPSHOT.read_text(encoding="utf-8") != actual:
         side.write_text(actual, encoding="utf-8")
-        pytest.fail(f"{name} Terraform differs from its snapshot: diff {stored} {side}; "
-                    "`make snapshots` if intended")
+        pytest.fail(f"the Terraform rendition differs from its snapshot: diff {SNAPSHOT} {side};"
+                    " `make snapshots` if intended")
     side.unlink(missing_ok=True)
 
 
-def test_terraform_command_writes_the_three_files(tmp_path):
-    import subprocess
-    import sys
-    result = subprocess.run([sys.executable, "-m", "stacks", "terraform", "--output",
-                             str(tmp_path)], cwd=Path(__file__).parent.parent,
-                            capture_output=True, text=True, timeout=120)
+def test_terraform_command_writes_the_configuration_and_the_packages(tmp_path):
+    result = subprocess.run([os.sys.executable, "-m", "stacks", "terraform", "--output",
+                             str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120)
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in (tmp_path / "terraform").iterdir())
-    assert written == ["main.tf.json", "outputs.tf.json", "variables.tf.json"]
+    assert written == ["main.tf.json", "outputs.tf.json", "test_traffic_hook.zip",
+                       "variables.tf.json"]
     main = json.loads((tmp_path / "terraform" / "main.tf.json").read_text())
-    assert main == terraform("default")["main.tf.json"]
+    assert main == rendition("default")[0]["main.tf.json"]

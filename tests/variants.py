@@ -1,6 +1,8 @@
-"""Every settings variant the project supports and tests: the examples plus a few inline ones.
+"""Every settings variant the project supports and tests: the examples, a few inline ones, two
+that move every setting away from its default, and the largest file the settings accept.
 
-Shared by the tests and by bench.py, so that what is measured is what is tested.
+Shared by the tests and by bench.py, so that what is measured is what is tested. Each variant
+is built once per test process (`stack_for`).
 """
 
 from __future__ import annotations
@@ -9,25 +11,96 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-from stacks.settings import Settings, parse_settings
-from stacks.template import render_template
+from stacks.intrinsics import load_template
+from stacks.settings import (IMAGE_NAME_MAX, PATH_MAX, REPO_PATH_MAX, TEST_CIDRS_MAX, Settings,
+                             parse_settings)
+from stacks.template import Stack, build_stack, deployable, readable
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
+# Every setting away from its default, in two variants because some settings exclude others
+# (a created VPC or an existing one, HTTPS or not, a connection, CodeCommit or S3 source).
+EVERYTHING_CREATED = {
+    "service": {"name": "shop", "environment": "qa1", "container_port": 8080, "cpu": 512,
+                "memory": 3072, "health_check_path": "/healthz",
+                "health_check_grace_seconds": 90, "log_retention_days": 30,
+                "keep_images": 25, "entry_point": ["sh", "-c", "exec /app/run"]},
+    "health_check": {"interval_seconds": 15, "timeout_seconds": 6, "healthy_threshold": 3,
+                     "unhealthy_threshold": 4, "success_codes": "200-299",
+                     "deregistration_delay_seconds": 45},
+    "listeners": {"test_port": 9443, "test_cidrs": ["198.51.100.0/24", "203.0.113.7/32"],
+                  "ssl_policy": "ELBSecurityPolicy-TLS13-1-3-2021-06"},
+    "deployment": {"traffic": "canary", "percent": 20, "interval_minutes": 7,
+                   "termination_wait_minutes": 12, "approval_wait_minutes": 30},
+    "scaling": {"min": 3, "max": 12, "cpu_target": 60, "memory_target": 65,
+                "scale_in_cooldown_seconds": 240, "scale_out_cooldown_seconds": 90},
+    "network": {"vpc_cidr": "10.20.0.0/20", "nat_gateways": 1},
+    "pipeline": {"source": "codecommit", "branch": "release", "buildspec": "ci/buildspec.yml",
+                 "dockerfile": "docker/Dockerfile", "build_context": "app",
+                 "compute_type": "BUILD_GENERAL1_MEDIUM",
+                 "build_image": "aws/codebuild/standard:6.0", "build_timeout_minutes": 45,
+                 "artifact_retention_days": 14},
+    "alarms": {"target_5xx_count": 9, "unhealthy_hosts": 2, "response_time_percentile": "p99",
+               "response_time_seconds": 0.75, "period_seconds": 300, "evaluation_periods": 3},
+    "hooks": {"before_allow_traffic": True, "paths": ["/", "/ready"], "requests": 7,
+              "success_ratio": 0.9, "latency_budget_ms": 750, "timeout_seconds": 90},
+    "notifications": {"enabled": True},
+}
+EVERYTHING_EXISTING = {
+    "service": {"name": "api", "environment": "uat"},
+    "listeners": {"https": False, "test_port": 8081},
+    "deployment": {"traffic": "linear", "percent": 25, "interval_minutes": 2},
+    "network": {"mode": "existing", "assign_public_ip": True},
+    "pipeline": {"source": "s3"},
+    "alarms": {"enabled": False},
+    "hooks": {"enabled": False},
+}
+
+# The largest template the settings accept: the longest names the naming rule allows, every
+# text and list at its bound, every number at its largest, and each choice at the option that
+# renders most (tests/test_size.py checks each of these claims against the settings model).
+LARGEST = {
+    "service": {"name": "a" * 12, "environment": "b" * 13, "container_port": 65535,
+                "cpu": 16384, "memory": 122880, "health_check_path": "/" + "h" * (PATH_MAX - 1),
+                "health_check_grace_seconds": 7200, "log_retention_days": 3653,
+                "keep_images": 1000, "entry_point": ["e" * 32] * 8},
+    "health_check": {"interval_seconds": 300, "timeout_seconds": 120, "healthy_threshold": 10,
+                     "unhealthy_threshold": 10,
+                     "success_codes": "200-299,300-399,400-499,200,201",
+                     "deregistration_delay_seconds": 3600},
+    "listeners": {"https": True, "test_port": 65535,
+                  "test_cidrs": [f"198.51.100.{200 + i}/32" for i in range(TEST_CIDRS_MAX)],
+                  "ssl_policy": "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04-" + "x" * 19},
+    "deployment": {"traffic": "linear", "percent": 99, "interval_minutes": 2880,
+                   "termination_wait_minutes": 2880, "approval_wait_minutes": 2880},
+    "scaling": {"min": 5000, "max": 5000, "cpu_target": 95, "memory_target": 95,
+                "scale_in_cooldown_seconds": 3600, "scale_out_cooldown_seconds": 3600},
+    "network": {"mode": "create", "vpc_cidr": "100.100.100.0/24", "nat_gateways": 2,
+                "assign_public_ip": False},
+    "pipeline": {"source": "codecommit", "branch": "b" * REPO_PATH_MAX, "buildspec": "inline",
+                 "dockerfile": "d" * REPO_PATH_MAX, "build_context": "c" * REPO_PATH_MAX,
+                 "compute_type": "BUILD_GENERAL1_2XLARGE",
+                 "build_image": "aws/codebuild/" + "s" * (IMAGE_NAME_MAX - 21) + ":7.0.00",
+                 "build_timeout_minutes": 480, "artifact_retention_days": 3650},
+    "alarms": {"enabled": True, "target_5xx_count": 100000, "unhealthy_hosts": 1000,
+               "response_time_percentile": "p99", "response_time_seconds": 59.99,
+               "period_seconds": 300, "evaluation_periods": 10},
+    "hooks": {"enabled": True, "before_allow_traffic": True,
+              "paths": ["/" + "p" * 51] + ["/" + "p" * 50] * 4,
+              "requests": 100, "success_ratio": 0.99, "latency_budget_ms": 10000,
+              "timeout_seconds": 300},
+    "notifications": {"enabled": True},
+}
+
 INLINE = {
     "default": {},
     "single-nat": {"network": {"nat_gateways": 1}},
-    "custom-linear": {"deployment": {"traffic": "linear", "percent": 25,
-                                     "interval_minutes": 2}},
     "predefined-canary": {"deployment": {"traffic": "canary"}},
     "checks-off": {"alarms": {"enabled": False}, "hooks": {"enabled": False}},
-    "notifications": {"notifications": {"enabled": True},
-                      "hooks": {"before_allow_traffic": True, "paths": ["/", "/health"],
-                                "success_ratio": 0.9}},
-    "repository-buildspec": {"pipeline": {"buildspec": "ci/buildspec.yml",
-                                          "dockerfile": "docker/Dockerfile",
-                                          "build_context": "app"}},
+    "everything-created": EVERYTHING_CREATED,
+    "everything-existing": EVERYTHING_EXISTING,
+    "largest": LARGEST,
 }
 
 
@@ -45,5 +118,23 @@ def settings_for(variant: str) -> Settings:
 
 
 @cache
+def stack_for(variant: str) -> Stack:
+    return build_stack(settings_for(variant))
+
+
+@cache
 def rendered(variant: str) -> str:
-    return render_template(settings_for(variant))
+    """The readable template (YAML)."""
+    return readable(stack_for(variant))
+
+
+@cache
+def deployed(variant: str) -> str:
+    """The deployable template (compact JSON)."""
+    return deployable(stack_for(variant))
+
+
+@cache
+def document(variant: str) -> dict:
+    """The readable template as data, long-form intrinsics, as the tests read it."""
+    return load_template(rendered(variant))
