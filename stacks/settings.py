@@ -56,6 +56,13 @@ MAX_WAIT_MINUTES = 2880
 # of every accepted settings file within the 51,200 bytes that `aws cloudformation deploy
 # --template-file` sends without an S3 bucket; tests/test_size.py renders the largest one.
 PATH_MAX = 128  # a URL path
+# A URL path and query as RFC 3986 allows them unencoded (unreserved, sub-delims, ":", "@",
+# "/", "?", and "%" for percent-encoding). Nothing in it is escaped in JSON or forms "${".
+URL_PATH_PATTERN = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$"
+# Printable ASCII without '"' and backslash, which JSON escapes (twice where the text is also in
+# taskdef.json inside the template): every accepted text is stored in the template as it is,
+# except a variable such as "${PORT}", which Fn::Sub needs written "${!PORT}".
+ENTRY_POINT_PATTERN = r'^[ !#-\[\]-~]+$'
 REPO_PATH_MAX = 100  # a path in the application repository, or a branch name
 IMAGE_NAME_MAX = 64  # a CodeBuild image name
 TEST_CIDRS_MAX = 8
@@ -141,8 +148,8 @@ class ServiceSettings(Section):
         "a Fargate memory size valid for the cpu value")] = 2048
     health_check_path: Annotated[str, setting(
         "Path the load balancer probes on each task.",
-        f"a path starting with /, at most {PATH_MAX} characters",
-        pattern=r"^/[\x21-\x7e]*$", max_length=PATH_MAX)] = "/"
+        f"a path starting with / of URL characters (RFC 3986), at most {PATH_MAX} characters",
+        pattern=URL_PATH_PATTERN, max_length=PATH_MAX)] = "/"
     health_check_grace_seconds: Annotated[int, setting(
         "Seconds ECS ignores failing health checks after a task starts.",
         "integer from 0 to 7200", ge=0, le=7200)] = 60
@@ -154,11 +161,13 @@ class ServiceSettings(Section):
         "Images the ECR lifecycle policy keeps; older ones are expired.",
         "integer from 2 to 1000 (rollback needs at least the current and previous image)",
         ge=2, le=1000)] = 50
-    entry_point: Annotated[tuple[Annotated[str, Meta(min_length=1)], ...], setting(
+    entry_point: Annotated[tuple[Annotated[str, Meta(
+            min_length=1, pattern=ENTRY_POINT_PATTERN)], ...], setting(
         "Container entry point; empty uses the image's own (the bootstrap image has none "
         "of the application's scripts).",
-        f"a list of at most {ENTRY_POINT_MAX} non-empty strings, {ENTRY_POINT_CHARS_MAX} "
-        "characters in all", max_length=ENTRY_POINT_MAX)] = ()
+        f"a list of at most {ENTRY_POINT_MAX} non-empty strings of printable ASCII without "
+        "double quotes or backslashes (use single quotes in shell commands), "
+        f"{ENTRY_POINT_CHARS_MAX} characters in all", max_length=ENTRY_POINT_MAX)] = ()
 
 
 class HealthCheckSettings(Section):
@@ -302,10 +311,12 @@ class HookSettings(Section):
     before_allow_traffic: Annotated[bool, setting(
         "Run the validation again at BeforeAllowTraffic, just before the shift.",
         "true or false")] = False
-    paths: Annotated[tuple[Annotated[str, Meta(max_length=PATH_MAX)], ...], setting(
+    paths: Annotated[tuple[Annotated[str, Meta(
+            max_length=PATH_MAX, pattern=URL_PATH_PATTERN)], ...], setting(
         "Paths requested on the test listener; empty uses service.health_check_path.",
-        f"a list of at most {HOOK_PATHS_MAX} paths starting with /, each at most {PATH_MAX} "
-        f"characters, {HOOK_PATHS_CHARS_MAX} in all", max_length=HOOK_PATHS_MAX)] = ()
+        f"a list of at most {HOOK_PATHS_MAX} paths starting with / of URL characters "
+        f"(RFC 3986) without commas, each at most {PATH_MAX} characters, "
+        f"{HOOK_PATHS_CHARS_MAX} in all", max_length=HOOK_PATHS_MAX)] = ()
     requests: Annotated[int, setting(
         "Requests sent to each path.",
         "integer from 1 to 100", ge=1, le=100)] = 10
@@ -547,6 +558,11 @@ def _relation_problems(s: Settings) -> list[Problem]:
     characters = sum(len(part) for part in svc.entry_point)
     check(characters <= ENTRY_POINT_CHARS_MAX, "service.entry_point", svc.entry_point,
           f"{characters} characters in all; allowed: at most {ENTRY_POINT_CHARS_MAX}")
+    for index, part in enumerate(svc.entry_point):
+        # taskdef.json reaches the build through Fn::Sub, where a literal "${x}" is written
+        # "${!x}"; CloudFormation documents only that closed form.
+        check("${" not in re.sub(r"\$\{[^}]+\}", "", part), f"service.entry_point.{index}",
+              part, 'each "${" must open a variable closed by "}", such as ${PORT}')
 
     check(hc.timeout_seconds < hc.interval_seconds, "health_check.timeout_seconds",
           hc.timeout_seconds,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import re
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 import pytest
@@ -26,7 +27,7 @@ from stacks.functions import shipped_minified
 from stacks.intrinsics import load_template
 from stacks.settings import (COMPUTE_TYPES, ENTRY_POINT_CHARS_MAX, FARGATE_MEMORY,
                              HOOK_PATHS_CHARS_MAX, LOG_RETENTION_DAYS, RESOURCE_ID_MAX, SECTIONS,
-                             key_types, parse_settings)
+                             SettingsError, key_types, parse_settings)
 from stacks.template import deployable, build_stack
 from variants import LARGEST, VARIANTS, deployed, document, settings_for
 
@@ -142,6 +143,40 @@ def test_the_largest_names_and_texts_together():
     assert all(len(cidr) == 17 for cidr in settings.listeners.test_cidrs)
 
 
+# What JSON escapes (a quote, a backslash, a control character) or writes as more than one
+# byte (\u escapes of anything outside ASCII) would make a text longer in the template than
+# its bound counts. No text setting may accept them.
+ESCAPED = ['"', "\\", "\x01", "\t", "\u00e9", "\U0001F600"]
+
+
+def _texts():
+    sample = settings_for("everything-created")
+    for key, annotation in _fields():
+        base = _base(annotation)
+        if base is str or (get_origin(base) is tuple and _base(get_args(base)[0]) is str):
+            section, name = key.split(".")
+            value = getattr(getattr(sample, section), name)
+            yield key, (value[0] if isinstance(value, tuple) else value), base is not str
+
+
+@pytest.mark.parametrize("key, sample, listed", list(_texts()), ids=[k for k, *_ in _texts()])
+@pytest.mark.parametrize("character", ESCAPED, ids=[repr(c) for c in ESCAPED])
+def test_no_text_setting_accepts_a_character_json_escapes(key, sample, listed, character):
+    section, name = key.split(".")
+    value = sample[:1] + character + sample[1:]
+    with pytest.raises(SettingsError) as refused:
+        parse_settings({section: {name: [value] if listed else value}})
+    assert any(problem.startswith(key) for problem in map(str, refused.value.problems))
+
+
+def test_the_largest_entry_point_is_made_of_what_grows():
+    """Fn::Sub needs a literal "${a}" written "${!a}" in taskdef.json: the one text that
+    renders longer than its characters, by one per variable, and a variable takes at least
+    four characters."""
+    assert all(re.fullmatch(r"(\$\{[^}]\})+", part)
+               for part in settings_for("largest").service.entry_point)
+
+
 def _with(section: str, key: str, value: Any) -> dict:
     """LARGEST with one choice changed, and the keys the new choice excludes removed."""
     data = copy.deepcopy(LARGEST)
@@ -149,7 +184,6 @@ def _with(section: str, key: str, value: Any) -> dict:
     if (section, key, value) == ("network", "mode", "existing"):
         for excluded in ("vpc_cidr", "nat_gateways"):
             data["network"].pop(excluded)
-        data["hooks"]["enabled"] = False  # hooks in an existing VPC need NAT addresses
     if (section, key, value) == ("pipeline", "source", "s3"):
         data["pipeline"].pop("branch")
     if (section, key, value) == ("deployment", "traffic", "all-at-once"):
@@ -157,7 +191,7 @@ def _with(section: str, key: str, value: Any) -> dict:
             data["deployment"].pop(excluded)
     if (section, key, value) == ("network", "assign_public_ip", True):
         data["network"] = {"mode": "existing", "assign_public_ip": True}
-        data["hooks"]["enabled"] = False
+        data["hooks"]["enabled"] = False  # no public address for the hook: refused with hooks
     return data
 
 

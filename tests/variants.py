@@ -25,7 +25,8 @@ EVERYTHING_CREATED = {
     "service": {"name": "shop", "environment": "qa1", "container_port": 8080, "cpu": 512,
                 "memory": 3072, "health_check_path": "/healthz",
                 "health_check_grace_seconds": 90, "log_retention_days": 30,
-                "keep_images": 25, "entry_point": ["sh", "-c", "exec /app/run"]},
+                "keep_images": 25,
+                "entry_point": ["sh", "-c", "exec /app/run --port ${PORT}"]},
     "health_check": {"interval_seconds": 15, "timeout_seconds": 6, "healthy_threshold": 3,
                      "unhealthy_threshold": 4, "success_codes": "200-299",
                      "deregistration_delay_seconds": 45},
@@ -58,13 +59,14 @@ EVERYTHING_EXISTING = {
 }
 
 # The largest template the settings accept: the longest names the naming rule allows, every
-# text and list at its bound, every number at its largest, and each choice at the option that
+# text and list at its bound, the entry point of shell variables (the only text that grows:
+# Fn::Sub escapes "${a}" as "${!a}" in taskdef.json), every number at its largest, and each choice at the option that
 # renders most (tests/test_size.py checks each of these claims against the settings model).
 LARGEST = {
     "service": {"name": "a" * 12, "environment": "b" * 13, "container_port": 65535,
                 "cpu": 16384, "memory": 122880, "health_check_path": "/" + "h" * (PATH_MAX - 1),
                 "health_check_grace_seconds": 7200, "log_retention_days": 3653,
-                "keep_images": 1000, "entry_point": ["e" * 32] * 8},
+                "keep_images": 1000, "entry_point": ["${a}" * 8] * 8},
     "health_check": {"interval_seconds": 300, "timeout_seconds": 120, "healthy_threshold": 10,
                      "unhealthy_threshold": 10,
                      "success_codes": "200-299,300-399,400-499,200,201",
