@@ -101,8 +101,8 @@ def build_service(template: Template, settings: Settings, names: Names, network:
         # No DesiredCount: CloudFormation sends a DesiredCount it has on every update of the
         # service, resetting what auto scaling set (a busy service at 8 tasks drops back on a
         # tag change). Without it a new service starts with 1 task and updates leave the count
-        # alone; the scalable target raises it to scaling.min as soon as it is registered
-        # (stacks/scaling.py).
+        # alone (CloudFormation's behaviour as quoted in aws-cdk#13130); the scalable target
+        # raises it to scaling.min as soon as it is registered (stacks/scaling.py).
         HealthCheckGracePeriodSeconds=settings.service.health_check_grace_seconds,
         LoadBalancers=[ecs.LoadBalancer(
             ContainerName=names.container,

@@ -1,8 +1,8 @@
 """Turning a rendered template into one moto can create, and nothing more.
 
-moto is no proof of AWS behaviour (aws-facts.md, section 5), but it resolves the template's
-Refs, GetAtts and Subs, creates the EC2, ELBv2, ECS, ECR, IAM, Logs, S3 and Lambda resources,
-and serves the real APIs to read them back. What it cannot do, and what the harness changes:
+moto is no proof of AWS behaviour: it accepts much that AWS refuses. But it resolves the
+template's Refs, GetAtts and Subs, creates the EC2, ELBv2, ECS, ECR, IAM, Logs, S3 and Lambda
+resources, and serves the real APIs to read them back. What it cannot do, and what the harness changes:
 
 - CodeDeploy, CodeBuild and CodePipeline resources cannot be created: they are removed, with
   everything that refers to them (the pipeline's roles, the source-change rule) and the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -136,3 +137,20 @@ def test_bytes_and_text_are_written_as_given(tmp_path):
     assert (tmp_path / "a.txt").read_bytes() == "héllo\n".encode()
     assert (tmp_path / "b.zip").read_bytes() == b"PK\x03\x04"
     assert oct((tmp_path / "a.txt").stat().st_mode & 0o777) == "0o644"
+
+
+# Modules `template` has no use for. Each costs tens of milliseconds at every call (the speed
+# goal is measured by `make bench`; this keeps the cause out, not the time).
+HEAVY = ("boto3", "botocore", "cfnlint", "moto", "policy_sentry", "cfn_flip.main", "tomllib")
+
+
+def test_rendering_imports_nothing_it_does_not_use(tmp_path):
+    probe = ("import json, sys\n"
+             "from stacks.cli import main\n"
+             f"main(['template', '--output', {str(tmp_path)!r}])\n"
+             "print(json.dumps(sorted(sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout.splitlines()[-1]))
+    assert sorted(m for m in loaded if m.split(".")[0] in HEAVY or m in HEAVY) == []

@@ -19,7 +19,9 @@ from typing import Callable
 import pytest
 
 from policies.world import World
-from stacks.settings import Settings, documented_keys
+from stacks.intrinsics import load_template
+from stacks.settings import Settings, documented_keys, parse_settings
+from stacks.template import build_stack, readable
 from variants import VARIANTS, settings_for
 
 CHECKS: dict[str, Callable[[Settings, dict], None]] = {}
@@ -646,3 +648,11 @@ def test_every_setting_is_moved_by_some_variant(key):
 @pytest.mark.parametrize("key", KEYS)
 def test_setting_reaches_its_properties(key, variant, template):
     CHECKS[key](settings_for(variant), template)
+
+
+def test_the_hook_probes_the_health_check_path_when_no_paths_are_given():
+    """A fallback no variant reaches (hooks on, no hooks.paths, a health-check path of its
+    own), built here with exactly that."""
+    settings = parse_settings({"service": {"health_check_path": "/status"}})
+    template = load_template(readable(build_stack(settings)))
+    assert _hook_variable(template, "PATHS") == "/status"

@@ -212,6 +212,31 @@ def test_an_endpoint_that_never_answers_costs_a_bounded_number_of_attempts(
     assert _Silent.requests == readable_hook.REPORT_ATTEMPTS
 
 
+def test_the_client_is_made_once_and_before_any_probe(hook, monkeypatch, capsys, server):
+    """Making the client can take seconds (credentials, endpoint resolution); made in the
+    `finally`, it would eat the reserve kept for the report."""
+    probes_when_made = []
+    client = boto3.client("codedeploy", region_name="eu-west-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+
+    def make_client(service, **kwargs):  # boto3.client, as the handler calls it
+        assert service == "codedeploy"
+        probes_when_made.append(sum(_Handler.calls.values()))
+        return client
+
+    stubber = Stubber(client)
+    stubber.add_response("put_lifecycle_event_hook_execution_status",
+                         {"lifecycleEventHookExecutionId": EVENT[
+                             "LifecycleEventHookExecutionId"]})
+    monkeypatch.setattr(boto3, "client", make_client)
+    configure(monkeypatch, server, "/ok-after-0", requests=3)
+    _Handler.calls.pop("/ok-after-0", None)
+    with stubber:
+        assert hook.handler(EVENT, Context()) == {"status": "Succeeded"}
+    assert _Handler.calls["/ok-after-0"] == 3  # the probes were counted
+    assert probes_when_made == [sum(_Handler.calls.values()) - 3]
+
+
 def test_embedded_code_is_the_tested_module(template):
     if "TestTrafficHook" not in template["Resources"]:
         pytest.skip("hooks disabled")

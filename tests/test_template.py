@@ -230,7 +230,9 @@ def test_service_is_code_deploy_with_family_only_task_definition(template):
     assert p["LaunchType"] == "FARGATE" and p["SchedulingStrategy"] == "REPLICA"
     assert "DeploymentConfiguration" not in p  # no circuit breaker/alarms with CODE_DEPLOY
     # No DesiredCount: CloudFormation would send it on every update and reset what auto
-    # scaling set (aws-facts section 7); the scalable target's minimum sets the size.
+    # scaling set; without it, a service starts with 1 and an update keeps the count
+    # (CloudFormation's behaviour as aws-cdk#13130 quotes it); the scalable target's minimum
+    # sets the size.
     assert "DesiredCount" not in p
 
 

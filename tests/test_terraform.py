@@ -11,7 +11,9 @@ configuration, so Terraform loads the provider's schema once.
 
 The checks of meaning compare the rendition with the settings and with AWS's semantics, not
 with the CloudFormation template it was translated from: the deployment group, the
-listeners' routes, the service, and the IAM documents, which are evaluated call by call.
+listeners' routes, the service, and the IAM documents, which are evaluated call by call. And
+the rendition follows every setting: moving one setting alone changes in Terraform every
+resource it changes in CloudFormation, so a translation that writes a constant fails.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import pytest
 from policies.evaluator import Request, decide
 from policies.world import World
 from stacks.functions import handler_source
-from stacks.settings import parse_settings
+from stacks.settings import Settings, SettingsError, documented_keys, parse_settings
 from stacks.template import build_stack
 from stacks.terraform import TYPES, Untranslated, snake, translate
 from test_every_setting import PREDEFINED, _expected_routing
@@ -372,3 +374,65 @@ def test_terraform_command_writes_the_configuration_and_the_packages(tmp_path):
                        "variables.tf.json"]
     main = json.loads((tmp_path / "terraform" / "main.tf.json").read_text())
     assert main == rendition("default")[0]["main.tf.json"]
+
+
+# --- the rendition follows every setting --------------------------------------------------------
+
+SETTING_KEYS = [doc.key for doc in documented_keys()]
+
+
+def _without(raw: dict, key: str) -> dict:
+    """The settings file `raw` with `key` left at its default."""
+    section, name = key.split(".")
+    copy = {s: dict(values) for s, values in raw.items()}
+    copy.get(section, {}).pop(name, None)
+    return copy
+
+
+def _owned(resources: dict[str, dict], logical_ids: list[str]) -> dict[str, dict]:
+    """Terraform resources by the CloudFormation resource they come from: the longest logical
+    id whose snake-case name is the resource's name or its prefix."""
+    owners = sorted((snake(i) for i in logical_ids), key=len, reverse=True)
+    owned: dict[str, dict] = {}
+    for tf_type, bodies in resources.items():
+        for name, body in bodies.items():
+            owner = next(o for o in owners if name == o or name.startswith(o + "_"))
+            owned.setdefault(owner, {})[f"{tf_type}.{name}"] = body
+    return owned
+
+
+@pytest.mark.parametrize("key", SETTING_KEYS)
+def test_the_rendition_follows_every_setting(key):
+    """The translation could read a property and still write a constant: validate passes and
+    the meaning checks above cover some properties only. So each setting is moved on its own
+    (a variant that sets it, against the same file with it at its default), and every
+    CloudFormation resource, parameter and output that changes must change in Terraform too."""
+    section, name = key.split(".")
+    default_value = getattr(getattr(Settings(), section), name)
+    pairs = []
+    for variant, raw in VARIANTS.items():
+        if getattr(getattr(settings_for(variant), section), name) != default_value:
+            try:
+                pairs.append((stack_for(variant), build_stack(parse_settings(_without(raw, key)))))
+            except SettingsError:
+                continue  # the default does not fit with the variant's other settings
+            break
+    assert pairs, f"no variant sets {key} in a way that can be reverted on its own"
+    (moved, default), = pairs
+    before, after = default.document(), moved.document()
+    assert before != after, f"{key} changes nothing in the template"
+    tf_before, tf_after = translate(default)[0], translate(moved)[0]
+    ids = sorted(set(before["Resources"]) | set(after["Resources"]))
+    owned_before = _owned(tf_before["main.tf.json"]["resource"], ids)
+    owned_after = _owned(tf_after["main.tf.json"]["resource"], ids)
+    cfn_only = {moved.load_balancing.guard.resource.title,
+                *(r.title for r in (moved.load_balancing.guard.function.function,
+                                    moved.load_balancing.guard.function.role,
+                                    moved.load_balancing.guard.function.log_group))}
+    unfollowed = [i for i in ids if i not in cfn_only
+                  and before["Resources"].get(i) != after["Resources"].get(i)
+                  and owned_before.get(snake(i)) == owned_after.get(snake(i))]
+    for part, tf_file in (("Parameters", "variables.tf.json"), ("Outputs", "outputs.tf.json")):
+        if before.get(part) != after.get(part) and tf_before[tf_file] == tf_after[tf_file]:
+            unfollowed.append(part)
+    assert unfollowed == [], f"{key} changes these in CloudFormation but not in Terraform"
