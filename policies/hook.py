@@ -12,7 +12,7 @@ from .statements import write_logs
 
 # Lambda manages the function's network interfaces with the execution role: the network
 # actions of AWS's AWSLambdaVPCAccessExecutionRole, which grants them on "*"
-# (tests/reference/aws_managed_policies.json holds a dated copy that the tests compare with).
+# (policies/managed_policies.json holds a dated copy that the tests compare with).
 # https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
 VPC_ACTIONS = [ec2.CreateNetworkInterface, ec2.DescribeNetworkInterfaces, ec2.DescribeSubnets,
                ec2.DeleteNetworkInterface, ec2.AssignPrivateIpAddresses,

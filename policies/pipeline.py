@@ -139,8 +139,8 @@ def required_calls(d: Deployed) -> list[Call]:
     application = d.arn("codedeploy", f"application:{d.application}")
     calls = [Call(a, artifact, "store and read stage artifacts", ROLE_DOC)
              for a in ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject")]
-    calls += [Call(a, artifact, "write artifacts as CodePipeline does (an ACL on upload)",
-                   ROLE_DOC) for a in ("s3:PutObjectAcl",)]
+    calls.append(Call("s3:PutObjectAcl", artifact,
+                      "write artifacts as CodePipeline does (an ACL on upload)", ROLE_DOC))
     if d.source == "s3":
         calls += [Call(a, artifact, "carry the source object's tags into the artifact",
                        ROLE_DOC)

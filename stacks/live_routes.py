@@ -31,6 +31,10 @@ from .settings import Settings
 
 GUARD_MODULE = "guard_handler.py"
 ROUTES = ("Production", "Test")
+# The guard's answer before any listener exists: production on blue, test on green (the
+# handler's AT_CREATION; tests/test_live_routes.py checks that it answers exactly this).
+AT_CREATION_WEIGHTS = {"ProductionBlue": 100, "ProductionGreen": 0, "TestBlue": 0,
+                       "TestGreen": 100}
 
 
 class LiveRoutesResource(AWSCustomObject):
@@ -44,6 +48,12 @@ class LiveRoutesResource(AWSCustomObject):
 class Guard:
     resource: LiveRoutesResource
     function: InlineFunction
+
+    @property
+    def resources(self) -> tuple:
+        """Everything the guard adds to the template."""
+        return (self.resource, self.function.function, self.function.role,
+                self.function.log_group)
 
 
 def listener_inputs(listener: elb.Listener) -> dict:

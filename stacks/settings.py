@@ -59,6 +59,8 @@ PATH_MAX = 128  # a URL path
 # A URL path and query as RFC 3986 allows them unencoded (unreserved, sub-delims, ":", "@",
 # "/", "?", and "%" for percent-encoding). Nothing in it is escaped in JSON or forms "${".
 URL_PATH_PATTERN = r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*$"
+# The same without commas: the hook's PATHS variable joins its paths with commas.
+HOOK_PATH_PATTERN = URL_PATH_PATTERN.replace(",", "")
 # Printable ASCII without '"' and backslash, which JSON escapes (twice where the text is also in
 # taskdef.json inside the template): every accepted text is stored in the template as it is,
 # except a variable such as "${PORT}", which Fn::Sub needs written "${!PORT}".
@@ -312,7 +314,7 @@ class HookSettings(Section):
         "Run the validation again at BeforeAllowTraffic, just before the shift.",
         "true or false")] = False
     paths: Annotated[tuple[Annotated[str, Meta(
-            max_length=PATH_MAX, pattern=URL_PATH_PATTERN)], ...], setting(
+            max_length=PATH_MAX, pattern=HOOK_PATH_PATTERN)], ...], setting(
         "Paths requested on the test listener; empty uses service.health_check_path.",
         f"a list of at most {HOOK_PATHS_MAX} paths starting with / of URL characters "
         f"(RFC 3986) without commas, each at most {PATH_MAX} characters, "
@@ -605,9 +607,6 @@ def _relation_problems(s: Settings) -> list[Problem]:
         path = getattr(s.pipeline, key)
         check(".." not in path.split("/"), f"pipeline.{key}", path,
               "must stay inside the repository (no .. segments)")
-    for index, path in enumerate(s.hooks.paths):
-        check(path.startswith("/") and " " not in path and "," not in path,
-              f"hooks.paths.{index}", path, "a path starting with /, without spaces or commas")
     characters = sum(len(path) for path in s.hooks.paths)
     check(characters <= HOOK_PATHS_CHARS_MAX, "hooks.paths", s.hooks.paths,
           f"{characters} characters in all; allowed: at most {HOOK_PATHS_CHARS_MAX}")

@@ -10,9 +10,8 @@ from troposphere import Template, cloudwatch, sns
 
 from .artifacts import APPSPEC_FILE, TASKDEF_FILE, buildspec
 from .alarms import build_alarms
-from .deployment import build_deployment
+from .deployment import Deployment, build_deployment
 from .functions import shipped_minified
-from .deployment import Deployment
 from .hooks import Hooks, build_hooks
 from .load_balancer import LoadBalancing, build_load_balancing
 from .naming import Names, names_for
@@ -78,10 +77,6 @@ def build_stack(settings: Settings) -> Stack:
                  ecs_service, tuple(alarms), hooks, topic, deployment, pipeline)
 
 
-def build_template(settings: Settings) -> Template:
-    return build_stack(settings).template
-
-
 _INTRINSIC_KEYS = ("Ref", "Condition")
 
 
@@ -142,14 +137,6 @@ def deployable(stack: Stack, document: dict | None = None) -> str:
             for statement in (policy or {}).get("Statement", []):
                 statement.pop("Sid", None)
     return json.dumps(document, separators=(",", ":"), sort_keys=True)
-
-
-def render_template(settings: Settings) -> str:
-    return readable(build_stack(settings))
-
-
-def render_deployable(settings: Settings) -> str:
-    return deployable(build_stack(settings))
 
 
 def render_artifacts(settings: Settings) -> dict[str, str]:

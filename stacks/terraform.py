@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from .artifacts import api_names
 from .intrinsics import Resolver, Unresolvable
+from .live_routes import AT_CREATION_WEIGHTS
 from .settings import Settings
 from .template import Stack, build_stack
 
@@ -217,7 +218,6 @@ class Translator(Resolver):
         self.resources.setdefault(tf_type, {})[name] = body
 
 
-
 def tags(t: Translator, properties: dict) -> dict:
     return {tag["Key"]: t.val(tag["Value"]) for tag in properties.get("Tags", [])}
 
@@ -321,11 +321,6 @@ def _target_group(t, n, p, r):
         "tags": tags(t, p)})
 
 
-# The live-route guard's answer at creation, which Terraform writes once and then ignores.
-AT_CREATION_WEIGHTS = {"ProductionBlue": 100, "ProductionGreen": 0, "TestBlue": 0,
-                       "TestGreen": 100}
-
-
 def _listener(t, n, p, r):
     (action,) = p["DefaultActions"]
     if action["Type"] == "redirect":
@@ -338,7 +333,7 @@ def _listener(t, n, p, r):
         groups = []
         for target in action["ForwardConfig"]["TargetGroups"]:
             weight = target["Weight"]
-            if isinstance(weight, dict):  # the guard's answer
+            if isinstance(weight, dict):  # the guard's answer, written once, then ignored
                 weight = AT_CREATION_WEIGHTS[weight["Fn::GetAtt"][1]]
             groups.append({"arn": t.val(target["TargetGroupArn"]), "weight": weight})
         default = {"type": "forward", "forward": {"target_group": groups}}
@@ -748,10 +743,7 @@ def translate(stack: Stack) -> tuple[dict[str, dict], dict[str, bytes]]:
     """(main/variables/outputs .tf.json as dicts, the Lambda packages by file name)."""
     template = stack.document()
     t = Translator(template)
-    cfn_only = {stack.load_balancing.guard.resource.title,
-                *(r.title for r in (stack.load_balancing.guard.function.function,
-                                    stack.load_balancing.guard.function.role,
-                                    stack.load_balancing.guard.function.log_group))}
+    cfn_only = {r.title for r in stack.load_balancing.guard.resources}
     for logical_id, resource in template["Resources"].items():
         if logical_id in cfn_only:
             continue
@@ -789,11 +781,6 @@ def translate(stack: Stack) -> tuple[dict[str, dict], dict[str, bytes]]:
         main["locals"] = t.locals
     return ({"main.tf.json": main, "variables.tf.json": {"variable": variables},
              "outputs.tf.json": {"output": outputs}}, t.files)
-
-
-def render_terraform(settings: Settings) -> dict[str, dict]:
-    """main.tf.json, variables.tf.json and outputs.tf.json as dicts."""
-    return translate(build_stack(settings))[0]
 
 
 def render_terraform_files(settings: Settings) -> dict[str, str | bytes]:

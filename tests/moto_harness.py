@@ -36,12 +36,12 @@ from typing import Any, Iterator
 import boto3
 
 from stacks.intrinsics import Resolver
+from stacks.live_routes import AT_CREATION_WEIGHTS
 
 UNSUPPORTED_PREFIXES = ("AWS::CodeDeploy::", "AWS::CodeBuild::", "AWS::CodePipeline::",
                         "Custom::")
 # The guard's answer at creation, before any listener exists: production on blue, test on green.
-AT_CREATION = {"ProductionBlue": "100", "ProductionGreen": "0", "TestBlue": "0",
-               "TestGreen": "100"}
+AT_CREATION = {key: str(weight) for key, weight in AT_CREATION_WEIGHTS.items()}
 
 
 class _GuardAnswer(Resolver):

@@ -20,7 +20,7 @@ from moto_harness import load_balancer_in_moto, presigned_url
 from shipped import FORMS, handler_module
 from stacks.functions import handler_source
 from stacks.lambdas import guard_handler as guard
-from stacks.live_routes import GUARD_MODULE, ROUTES
+from stacks.live_routes import AT_CREATION_WEIGHTS, GUARD_MODULE, ROUTES
 from variants import VARIANTS, stack_for
 
 REGION = "eu-west-1"
@@ -82,6 +82,8 @@ def answer(production: str, test: str) -> dict:
 def test_no_listeners_yet_means_production_blue_and_test_green(elb):
     client, props, _ = elb
     assert guard.live_weights(client, props) == CREATION == answer("blue", "green")
+    # what the template and the Terraform rendition assume the guard answers at creation
+    assert CREATION == {key: str(weight) for key, weight in AT_CREATION_WEIGHTS.items()}
 
 
 def test_plain_forwards_as_created(elb):

@@ -103,7 +103,8 @@ BAD_SETTINGS = [
      "hooks.paths", "at most 5"),
     ("hook-paths-too-long-together", "[hooks]\npaths = [" + ", ".join(
         [f'"/{c * 99}"' for c in "abc"]) + "]", "hooks.paths", "300 characters in all"),
-    ("hook-path-comma", "[hooks]\npaths = [\"/a,/b\"]", "hooks.paths.0", "without spaces or commas"),
+    ("hook-path-comma", "[hooks]\npaths = [\"/a,/b\"]", "hooks.paths.0", "without commas"),
+    ("hook-path-space", "[hooks]\npaths = [\"/a b\"]", "hooks.paths.0", "URL characters"),
     ("entry-point-too-long", "[service]\nentry_point = [\"" + "x" * 200 + "\", \"" + "y" * 100
      + "\"]", "service.entry_point", "300 characters in all"),
     ("entry-point-empty-part", "[service]\nentry_point = [\"sh\", \"\"]", "service.entry_point.1",

@@ -425,10 +425,7 @@ def test_the_rendition_follows_every_setting(key):
     ids = sorted(set(before["Resources"]) | set(after["Resources"]))
     owned_before = _owned(tf_before["main.tf.json"]["resource"], ids)
     owned_after = _owned(tf_after["main.tf.json"]["resource"], ids)
-    cfn_only = {moved.load_balancing.guard.resource.title,
-                *(r.title for r in (moved.load_balancing.guard.function.function,
-                                    moved.load_balancing.guard.function.role,
-                                    moved.load_balancing.guard.function.log_group))}
+    cfn_only = {r.title for r in moved.load_balancing.guard.resources}
     unfollowed = [i for i in ids if i not in cfn_only
                   and before["Resources"].get(i) != after["Resources"].get(i)
                   and owned_before.get(snake(i)) == owned_after.get(snake(i))]
