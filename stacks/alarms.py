@@ -8,7 +8,6 @@ from troposphere import GetAtt, Template, cloudwatch
 from .load_balancer import LoadBalancing
 from .naming import COLOURS, Names
 from .settings import Settings
-from .tags import standard_tags
 
 
 def build_alarms(template: Template, settings: Settings, names: Names,
@@ -52,6 +51,5 @@ def build_alarms(template: Template, settings: Settings, names: Names,
                 # The idle group has no traffic and no targets: no data is no alarm.
                 TreatMissingData="notBreaching",
                 **statistic_property,
-                Tags=standard_tags(settings),
             )))
     return alarms

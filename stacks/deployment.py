@@ -16,7 +16,6 @@ from .naming import COLOURS, Names
 from .notifications import TRIGGER_EVENTS
 from .service import EcsService
 from .settings import DeploymentSettings, Settings
-from .tags import standard_tags
 
 # CodeDeploy's own ECS configs: (type, percent, minutes) -> name. A matching setting uses the
 # predefined config instead of creating a copy of it.
@@ -54,7 +53,6 @@ def build_deployment(template: Template, settings: Settings, names: Names,
                      load_balancing: LoadBalancing, ecs_service: EcsService,
                      alarms: list[cloudwatch.Alarm], hooks: Hooks,
                      topic: sns.Topic | None) -> Deployment:
-    tags = standard_tags(settings)
     role = template.add_resource(iam.Role(
         "CodeDeployRole",
         AssumeRolePolicyDocument=assumed_by(CODEDEPLOY),
@@ -65,13 +63,11 @@ def build_deployment(template: Template, settings: Settings, names: Names,
                              PolicyDocument=only_our_hooks_and_topic(
                                  [GetAtt(hooks.function, "Arn")] if hooks.function else [],
                                  [Ref(topic)] if topic else []))],
-        Tags=tags,
     ))
     application = template.add_resource(codedeploy.Application(
         "CodeDeployApplication",
         ApplicationName=names.codedeploy_application,
         ComputePlatform="ECS",
-        Tags=tags,
     ))
     config_name = _deployment_config(template, settings.deployment, names)
     dep = settings.deployment
@@ -121,7 +117,6 @@ def build_deployment(template: Template, settings: Settings, names: Names,
         **({"TriggerConfigurations": [codedeploy.TriggerConfig(
             TriggerName="deployment-events", TriggerTargetArn=Ref(topic),
             TriggerEvents=TRIGGER_EVENTS)]} if topic else {}),
-        Tags=tags,
     ))
     return Deployment(application, group, config_name, role)
 

@@ -13,7 +13,6 @@ from troposphere import GetAtt, Ref, Template, awslambda, iam, logs
 from policies.trust import LAMBDA, assumed_by
 
 from .settings import Settings
-from .tags import standard_tags
 
 RUNTIME = "python3.12"
 
@@ -29,7 +28,6 @@ def log_group(template: Template, settings: Settings, logical_id: str,
         # 0 means "never expire": CloudFormation rejects 0, so the property is left out.
         **({"RetentionInDays": settings.service.log_retention_days}
            if settings.service.log_retention_days else {}),
-        Tags=standard_tags(settings),
     ))
 
 
@@ -85,7 +83,6 @@ def inline_function(template: Template, settings: Settings, prefix: str, logical
         AssumeRolePolicyDocument=assumed_by(LAMBDA),
         Policies=[iam.Policy(PolicyName=policy_name,
                              PolicyDocument=policy(GetAtt(group, "Arn")))],
-        Tags=standard_tags(settings),
     ))
     function = template.add_resource(awslambda.Function(
         logical_id,
@@ -96,7 +93,6 @@ def inline_function(template: Template, settings: Settings, prefix: str, logical
         Role=GetAtt(role, "Arn"),
         MemorySize=128,
         LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(group)),
-        Tags=standard_tags(settings),
         **properties,
     ))
     return InlineFunction(function, role, group)

@@ -20,7 +20,6 @@ from .naming import Names
 from .network import Network
 from .security_groups import SecurityGroups
 from .settings import Settings
-from .tags import standard_tags
 
 HOOK_MODULE = "hook_handler.py"
 
@@ -45,7 +44,6 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
     hooks = settings.hooks
     if not hooks.enabled:
         return Hooks(None, ())
-    tags = standard_tags(settings)
     test_port = settings.listeners.test_port
     for index, address in enumerate(network.nat_addresses, start=1):
         template.add_resource(ec2.SecurityGroupIngress(
@@ -67,7 +65,6 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
                                   CidrIp="0.0.0.0/0",
                                   Description="CodeDeploy API"),
         ],
-        Tags=tags,
     ))
     paths = hooks.paths or [settings.service.health_check_path]
     inline = inline_function(

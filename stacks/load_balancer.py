@@ -18,7 +18,6 @@ from .naming import COLOURS, Names
 from .network import Network
 from .parameters import Parameters
 from .settings import Settings
-from .tags import standard_tags
 
 HTTP, HTTPS = 80, 443
 
@@ -55,7 +54,6 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
             elb.LoadBalancerAttributes(Key="routing.http.drop_invalid_header_fields.enabled",
                                        Value="true"),
         ],
-        Tags=standard_tags(settings),
     ))
     target_groups = {colour: template.add_resource(_target_group(settings, names, network,
                                                                  colour))
@@ -68,14 +66,12 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
         Protocol="HTTPS" if https else "HTTP",
         **({"Certificates": [elb.Certificate(CertificateArn=Ref(params.certificate_arn))],
             "SslPolicy": settings.listeners.ssl_policy} if https else {}),
-        Tags=standard_tags(settings),
     )
     test = elb.Listener(
         "TestListener",
         LoadBalancerArn=Ref(load_balancer),
         Port=settings.listeners.test_port,
         Protocol="HTTP",
-        Tags=standard_tags(settings),
     )
     # The guard gives both their default actions, from the live routes.
     guard = guard_listeners(template, settings, names, target_groups,
@@ -90,7 +86,6 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
             Protocol="HTTP",
             DefaultActions=[elb.Action(Type="redirect", RedirectConfig=elb.RedirectConfig(
                 Protocol="HTTPS", Port=str(HTTPS), StatusCode="HTTP_301"))],
-            Tags=standard_tags(settings),
             # After the guard: when listeners.https changes on a live stack, the guard's
             # refusal comes first, before this listener collides on port 80.
             DependsOn=guard.resource.title,
@@ -120,5 +115,4 @@ def _target_group(settings: Settings, names: Names, network: Network,
         TargetGroupAttributes=[elb.TargetGroupAttribute(
             Key="deregistration_delay.timeout_seconds",
             Value=str(hc.deregistration_delay_seconds))],
-        Tags=standard_tags(settings),
     )

@@ -15,7 +15,7 @@ from troposphere import GetAZs, Ref, Select, Template, ec2
 
 from .parameters import Parameters
 from .settings import Settings
-from .tags import standard_tags
+from .tags import name_tag
 
 ZONES = (1, 2)
 
@@ -58,11 +58,10 @@ def subnet_cidrs(vpc_cidr: str) -> dict[str, tuple[str, ...]]:
 
 
 def _created_network(template: Template, settings: Settings) -> Network:
-    tags = standard_tags(settings)
     vpc = template.add_resource(ec2.VPC(
         "Vpc", CidrBlock=settings.network.vpc_cidr, EnableDnsHostnames=True,
-        EnableDnsSupport=True, Tags=standard_tags(settings, Name=settings.resource_id)))
-    gateway = template.add_resource(ec2.InternetGateway("InternetGateway", Tags=tags))
+        EnableDnsSupport=True, Tags=name_tag(settings.resource_id)))
+    gateway = template.add_resource(ec2.InternetGateway("InternetGateway"))
     attachment = template.add_resource(ec2.VPCGatewayAttachment(
         "InternetGatewayAttachment", VpcId=Ref(vpc), InternetGatewayId=Ref(gateway)))
 
@@ -76,11 +75,11 @@ def _created_network(template: Template, settings: Settings) -> Network:
                 AvailabilityZone=Select(zone - 1, GetAZs("")),
                 # The load balancer gets its addresses itself; nothing else launches here.
                 MapPublicIpOnLaunch=False,
-                Tags=standard_tags(settings, Name=f"{settings.resource_id}-{tier.lower()}-{zone}"),
+                Tags=name_tag(f"{settings.resource_id}-{tier.lower()}-{zone}"),
             )))
 
     public_routes = template.add_resource(ec2.RouteTable(
-        "PublicRouteTable", VpcId=Ref(vpc), Tags=tags))
+        "PublicRouteTable", VpcId=Ref(vpc)))
     template.add_resource(ec2.Route(
         "PublicDefaultRoute", DependsOn=attachment.title, RouteTableId=Ref(public_routes),
         DestinationCidrBlock="0.0.0.0/0", GatewayId=Ref(gateway)))
@@ -95,13 +94,13 @@ def _created_network(template: Template, settings: Settings) -> Network:
     private_routes, nat_addresses = {}, []
     for zone in ZONES[:settings.network.nat_gateways]:
         address = template.add_resource(ec2.EIP(
-            f"NatAddress{zone}", DependsOn=attachment.title, Domain="vpc", Tags=tags))
+            f"NatAddress{zone}", DependsOn=attachment.title, Domain="vpc"))
         nat_addresses.append(address)
         gateway = template.add_resource(ec2.NatGateway(
             f"NatGateway{zone}", AllocationId=address.get_att("AllocationId"),
-            SubnetId=Ref(subnets["Public"][zone - 1]), Tags=tags))
+            SubnetId=Ref(subnets["Public"][zone - 1])))
         private_routes[zone] = template.add_resource(ec2.RouteTable(
-            f"PrivateRouteTable{zone}", VpcId=Ref(vpc), Tags=tags))
+            f"PrivateRouteTable{zone}", VpcId=Ref(vpc)))
         template.add_resource(ec2.Route(
             f"PrivateDefaultRoute{zone}", RouteTableId=Ref(private_routes[zone]),
             DestinationCidrBlock="0.0.0.0/0", NatGatewayId=Ref(gateway)))

@@ -6,7 +6,6 @@ from troposphere import Equals, If, Not, Parameter, Ref, Template, sns
 
 from .naming import Names
 from .settings import Settings
-from .tags import standard_tags
 
 TRIGGER_EVENTS = ["DeploymentStart", "DeploymentSuccess", "DeploymentFailure",
                   "DeploymentStop", "DeploymentRollback", "DeploymentReady"]
@@ -31,5 +30,4 @@ def build_notifications(template: Template, settings: Settings,
         TopicName=names.notification_topic,
         Subscription=If(has_email, [sns.Subscription(Protocol="email", Endpoint=Ref(email))],
                         Ref("AWS::NoValue")),
-        Tags=standard_tags(settings),
     ))

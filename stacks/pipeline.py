@@ -29,7 +29,6 @@ from .naming import Names
 from .parameters import Parameters
 from .service import EcsService
 from .settings import Settings
-from .tags import standard_tags
 
 SOURCE_OUTPUT, BUILD_OUTPUT = "SourceOutput", "BuildOutput"
 # The source action's variables (CommitId, ...) are published under this namespace.
@@ -89,7 +88,6 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
                 task_role_arns=[GetAtt(ecs_service.execution_role, "Arn"),
                                 GetAtt(ecs_service.task_role, "Arn")]),
         ))],
-        Tags=standard_tags(settings),
     ))
     pipeline = template.add_resource(codepipeline.Pipeline(
         "Pipeline",
@@ -127,7 +125,6 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
                 RunOrder=1,
             )]),
         ],
-        Tags=standard_tags(settings),
     ))
     source_change_role = None
     if change_event is not None:
@@ -208,7 +205,6 @@ def _start_on_change(template: Template, settings: Settings, names: Names,
         AssumeRolePolicyDocument=assumed_by(EVENTS),
         Policies=[iam.Policy(PolicyName="start-pipeline",
                              PolicyDocument=start_pipeline(pipeline_arn))],
-        Tags=standard_tags(settings),
     ))
     template.add_resource(events.Rule(
         "SourceChangeRule",
@@ -216,7 +212,6 @@ def _start_on_change(template: Template, settings: Settings, names: Names,
         State="ENABLED",
         Targets=[events.Target(Id="Pipeline", Arn=pipeline_arn, RoleArn=GetAtt(role, "Arn"))],
         DependsOn=pipeline.title,
-        Tags=standard_tags(settings),
     ))
     return role
 
@@ -248,7 +243,6 @@ def _artifact_bucket(template: Template, settings: Settings) -> s3.Bucket:
             AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
                 DaysAfterInitiation=1),
         )]),
-        Tags=standard_tags(settings),
     ))
     template.add_resource(s3.BucketPolicy(
         "ArtifactBucketPolicy",
@@ -262,7 +256,6 @@ def _artifact_bucket(template: Template, settings: Settings) -> s3.Bucket:
 def _build_project(template: Template, settings: Settings, names: Names,
                    ecs_service: EcsService, taskdef: dict, appspec: dict, bucket_arn,
                    objects_arn) -> Build:
-    tags = standard_tags(settings)
     log_group = make_log_group(template, settings, "BuildLogGroup", names.build_log_group)
     role = template.add_resource(iam.Role(
         "BuildRole",
@@ -271,7 +264,6 @@ def _build_project(template: Template, settings: Settings, names: Names,
                              PolicyDocument=build_and_push_image(
                                  GetAtt(ecs_service.repository, "Arn"),
                                  GetAtt(log_group, "Arn"), bucket_arn, objects_arn))],
-        Tags=tags,
     ))
     appspec_text = sub_json(appspec)
     variables = {
@@ -306,6 +298,5 @@ def _build_project(template: Template, settings: Settings, names: Names,
         TimeoutInMinutes=settings.pipeline.build_timeout_minutes,
         LogsConfig=codebuild.LogsConfig(CloudWatchLogs=codebuild.CloudWatchLogs(
             Status="ENABLED", GroupName=Ref(log_group))),
-        Tags=tags,
     ))
     return Build(project, role, log_group)

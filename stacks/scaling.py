@@ -7,7 +7,6 @@ from troposphere import applicationautoscaling as aas
 
 from .service import EcsService
 from .settings import Settings
-from .tags import standard_tags
 
 # (logical id, policy name suffix, predefined metric, settings attribute of the target)
 METRICS = (
@@ -31,7 +30,6 @@ def build_scaling(template: Template, settings: Settings, ecs_service: EcsServic
         MinCapacity=scaling.min,
         MaxCapacity=scaling.max,
         # No RoleARN: Application Auto Scaling uses its service-linked role for ECS.
-        Tags=standard_tags(settings),
     ))
     for logical_id, suffix, metric, target_attribute in METRICS:
         template.add_resource(aas.ScalingPolicy(

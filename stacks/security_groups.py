@@ -15,7 +15,6 @@ from .load_balancer import production_ports
 from .naming import Names
 from .network import Network
 from .settings import Settings
-from .tags import standard_tags
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,6 @@ def build_security_groups(template: Template, settings: Settings, names: Names,
         VpcId=network.vpc_id,
         # Tasks keep the default allow-all egress: they pull images, ship logs and call
         # whatever the application depends on.
-        Tags=standard_tags(settings),
     ))
     load_balancer = template.add_resource(ec2.SecurityGroup(
         "LoadBalancerSecurityGroup",
@@ -58,7 +56,6 @@ def build_security_groups(template: Template, settings: Settings, names: Names,
             IpProtocol="tcp", FromPort=port, ToPort=port,
             DestinationSecurityGroupId=GetAtt(service, "GroupId"),
             Description="To the tasks")],
-        Tags=standard_tags(settings),
     ))
     # A separate resource: inline on the task group it would make the two groups refer to
     # each other, a cycle.

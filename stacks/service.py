@@ -34,12 +34,13 @@ class EcsService:
 def build_service(template: Template, settings: Settings, names: Names, network: Network,
                   security_groups: SecurityGroups, load_balancing: LoadBalancing,
                   params: Parameters) -> EcsService:
+    # The task definition and the service carry their tags in the template: a change to either
+    # after creation is a new revision or an UpdateService (see stacks/tags.py).
     tags = standard_tags(settings)
     cluster = template.add_resource(ecs.Cluster(
         "Cluster",
         ClusterName=names.cluster,
         ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enabled")],
-        Tags=tags,
     ))
     log_group = make_log_group(template, settings, "LogGroup", names.log_group)
     repository = template.add_resource(ecr.Repository(
@@ -53,7 +54,6 @@ def build_service(template: Template, settings: Settings, names: Names, network:
         ImageScanningConfiguration=ecr.ImageScanningConfiguration(ScanOnPush=True),
         LifecyclePolicy=ecr.LifecyclePolicy(
             LifecyclePolicyText=image_lifecycle_policy(settings.service.keep_images)),
-        Tags=tags,
     ))
     execution_role = template.add_resource(iam.Role(
         "TaskExecutionRole",
@@ -62,13 +62,11 @@ def build_service(template: Template, settings: Settings, names: Names, network:
             PolicyName="pull-image-and-write-logs",
             PolicyDocument=pull_image_and_write_logs(GetAtt(repository, "Arn"),
                                                      GetAtt(log_group, "Arn")))],
-        Tags=tags,
     ))
     # The application's own AWS permissions go here; it starts with none.
     task_role = template.add_resource(iam.Role(
         "TaskRole",
         AssumeRolePolicyDocument=assumed_by(ECS_TASKS),
-        Tags=tags,
     ))
     task_definition = template.add_resource(ecs.TaskDefinition(
         "TaskDefinition",

@@ -29,6 +29,7 @@ from .artifacts import api_names
 from .intrinsics import Resolver, Unresolvable
 from .live_routes import AT_CREATION_WEIGHTS
 from .settings import Settings
+from .tags import stack_tags
 from .template import Stack, build_stack
 
 AWS_PROVIDER = {"source": "hashicorp/aws", "version": "~> 6.0"}
@@ -215,6 +216,8 @@ class Translator(Resolver):
 
     # --- output ------------------------------------------------------------------------------
     def add(self, tf_type: str, name: str, body: dict) -> None:
+        if body.get("tags") == {}:  # most resources take their tags from default_tags
+            del body["tags"]
         self.resources.setdefault(tf_type, {})[name] = body
 
 
@@ -776,7 +779,9 @@ def translate(stack: Stack) -> tuple[dict[str, dict], dict[str, bytes]]:
                for name, output in template["Outputs"].items()}
     main = {"terraform": {"required_version": ">= 1.6",
                           "required_providers": {"aws": AWS_PROVIDER}},
-            "provider": {"aws": {}}, "data": t.data, "resource": t.resources}
+            # What the stack's tags do in CloudFormation (stacks/tags.py).
+            "provider": {"aws": {"default_tags": {"tags": stack_tags(stack.settings)}}},
+            "data": t.data, "resource": t.resources}
     if t.locals:
         main["locals"] = t.locals
     return ({"main.tf.json": main, "variables.tf.json": {"variable": variables},

@@ -87,7 +87,9 @@ def hook_function(t: dict) -> dict | None:
 
 
 def taggable(t: dict) -> list[dict]:
-    return [r["Properties"] for r in t["Resources"].values() if "Tags" in r.get("Properties", {})]
+    """Resources that carry the stack's tags in the template (not only a Name)."""
+    return [r["Properties"] for r in t["Resources"].values()
+            if {tag["Key"] for tag in r.get("Properties", {}).get("Tags", [])} - {"Name"}]
 
 
 def tag(properties: dict, key: str) -> str:

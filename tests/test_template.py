@@ -10,13 +10,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from pathlib import Path
 
 import pytest
-from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from stacks.naming import names_for
 from stacks.settings import RESOURCE_ID_MAX, SSL_POLICY_PATTERN, parse_settings
 from variants import VARIANTS, rendered, settings_for
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 ACCOUNT = "1" * 12  # a made-up account id for pattern tests
 
@@ -87,16 +89,25 @@ def test_longest_allowed_names_still_fit():
         assert len(value) <= limit, (key, value)
 
 
-def test_every_taggable_resource_is_tagged(template, variant):
+def test_only_the_task_definition_and_the_service_repeat_the_stack_tags(template, variant):
+    """Every other resource gets Environment and Application from the stack's tags, which
+    CloudFormation propagates (stacks/tags.py); these two keep them in the template because
+    a tag change on them after creation is a new revision or an UpdateService."""
     settings = settings_for(variant)
     expected = {"Environment": settings.service.environment,
                 "Application": settings.service.name}
+    tagged = {}
     for logical_id, resource in template["Resources"].items():
-        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource["Type"])
-        if "Tags" not in schema.schema.get("properties", {}):
-            continue
-        tags = {t["Key"]: t["Value"] for t in resource["Properties"].get("Tags", [])}
-        assert expected.items() <= tags.items(), logical_id
+        tags = {t["Key"]: t["Value"] for t in resource.get("Properties", {}).get("Tags", [])}
+        if set(tags) - {"Name"}:
+            tagged[logical_id] = tags
+    assert tagged == {"TaskDefinition": expected, "Service": expected}
+
+
+def test_the_deploy_command_gives_the_stack_its_tags():
+    command = README.read_text(encoding="utf-8").split("aws cloudformation deploy \\\n", 1)[1]
+    command = command.split("```", 1)[0]
+    assert "--tags Application=webapp Environment=dev" in " ".join(command.split())
 
 
 # --- load balancer, target groups, listeners ----------------------------------------------------
