@@ -6,7 +6,7 @@ CONFIG ?=
 OUTPUT ?= build
 CONFIG_FLAG := $(if $(CONFIG),--config $(CONFIG),)
 
-.PHONY: template artifacts terraform iam test lint bench snapshots generated clean
+.PHONY: template artifacts terraform iam test lint scan bench snapshots generated clean
 
 # Installs are recorded in stamp files so that repeated runs skip pip until setup.cfg changes.
 $(BIN)/python:
@@ -35,6 +35,36 @@ lint: $(VENV)/.installed-test
 	if [ -z "$$files" ]; then echo "no templates under $(OUTPUT)/: run 'make template' first" >&2; exit 1; fi; \
 	$(BIN)/cfn-lint -- $$files && echo "cfn-lint: clean: $$files"
 
+# The scanners, each in its own environment: checkov pins an old boto3 and its own hcl2, and
+# cfripper pins pydantic 2 models of its own; cfn-guard and the Control Tower rules come from npm.
+SCANNERS := .scanners
+CHECKOV_SPEC ?= checkov>=3.2.400,<4
+CFRIPPER_SPEC ?= cfripper>=1.22,<2
+GUARD_PACKAGE := $(SCANNERS)/cfn-guard/node_modules/@cdklabs/cdk-validator-cfnguard
+
+$(SCANNERS)/checkov/.installed:
+	$(PYTHON) -m venv $(SCANNERS)/checkov
+	$(SCANNERS)/checkov/bin/python -m pip install --quiet '$(CHECKOV_SPEC)'
+	touch $@
+
+$(SCANNERS)/cfripper/.installed:
+	$(PYTHON) -m venv $(SCANNERS)/cfripper
+	$(SCANNERS)/cfripper/bin/python -m pip install --quiet '$(CFRIPPER_SPEC)'
+	touch $@
+
+$(SCANNERS)/cfn-guard/.installed: tests/scanners/cfn-guard/package.json tests/scanners/cfn-guard/package-lock.json
+	mkdir -p $(SCANNERS)/cfn-guard
+	cp tests/scanners/cfn-guard/package.json tests/scanners/cfn-guard/package-lock.json $(SCANNERS)/cfn-guard/
+	cd $(SCANNERS)/cfn-guard && npm ci --no-audit --no-fund --silent --legacy-peer-deps
+	touch $@
+
+## scan: checkov, cfripper and cfn-guard (Control Tower rules) over the default and every example; fails on any finding not waived
+scan: $(VENV)/.installed $(SCANNERS)/checkov/.installed $(SCANNERS)/cfripper/.installed $(SCANNERS)/cfn-guard/.installed
+	$(BIN)/python tests/scan.py --checkov $(SCANNERS)/checkov/bin/checkov \
+	  --cfripper $(SCANNERS)/cfripper/bin/cfripper \
+	  --cfn-guard $(GUARD_PACKAGE)/bin/ubuntu/$$(uname -m)/cfn-guard \
+	  --guard-rules $(GUARD_PACKAGE)/rules/control-tower --output $(OUTPUT)/scan
+
 ## bench: the size of every variant against the direct-upload limit, and the command's speed
 bench: $(VENV)/.installed
 	$(BIN)/python tests/bench.py
@@ -60,5 +90,5 @@ terraform: $(VENV)/.installed
 	$(BIN)/ecs-bluegreen terraform $(CONFIG_FLAG) --output $(OUTPUT)
 
 clean:
-	rm -rf $(VENV) $(OUTPUT) .pytest_cache *.egg-info tests/snapshots/*.actual
+	rm -rf $(VENV) $(SCANNERS) $(OUTPUT) .pytest_cache *.egg-info tests/snapshots/*.actual
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -8,6 +8,7 @@ from troposphere import GetAtt, Template, cloudwatch
 from .load_balancer import LoadBalancing
 from .naming import COLOURS, Names
 from .settings import Settings
+from .waivers import ALARMS_READ_BY_CODEDEPLOY, waive
 
 
 def build_alarms(template: Template, settings: Settings, names: Names,
@@ -31,7 +32,7 @@ def build_alarms(template: Template, settings: Settings, names: Names,
         for suffix, metric, statistic, threshold, operator, meaning in kinds:
             statistic_property = ({"ExtendedStatistic": statistic}
                                   if statistic.startswith("p") else {"Statistic": statistic})
-            alarms.append(template.add_resource(cloudwatch.Alarm(
+            alarms.append(template.add_resource(waive(cloudwatch.Alarm(
                 f"{colour.capitalize()}{suffix.capitalize()}Alarm",
                 AlarmName=names.alarm(colour, suffix),
                 AlarmDescription=f"Rolls back deployments: {meaning}",
@@ -51,5 +52,5 @@ def build_alarms(template: Template, settings: Settings, names: Names,
                 # The idle group has no traffic and no targets: no data is no alarm.
                 TreatMissingData="notBreaching",
                 **statistic_property,
-            )))
+            ), ALARMS_READ_BY_CODEDEPLOY)))
     return alarms

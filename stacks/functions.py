@@ -13,13 +13,14 @@ from troposphere import GetAtt, Ref, Template, awslambda, iam, logs
 from policies.trust import LAMBDA, assumed_by
 
 from .settings import Settings
+from .waivers import LAMBDA_CONCURRENCY, LOGS_AWS_KEY, Waiver, waive
 
 RUNTIME = "python3.12"
 
 
 def log_group(template: Template, settings: Settings, logical_id: str,
               name: str) -> logs.LogGroup:
-    return template.add_resource(logs.LogGroup(
+    return template.add_resource(waive(logs.LogGroup(
         logical_id,
         LogGroupName=name,
         # Named resources: a retained copy would block re-creating the stack under that name.
@@ -28,7 +29,7 @@ def log_group(template: Template, settings: Settings, logical_id: str,
         # 0 means "never expire": CloudFormation rejects 0, so the property is left out.
         **({"RetentionInDays": settings.service.log_retention_days}
            if settings.service.log_retention_days else {}),
-    ))
+    ), LOGS_AWS_KEY))
 
 
 HANDLERS = ("guard_handler.py", "hook_handler.py")
@@ -73,18 +74,20 @@ class InlineFunction:
 def inline_function(template: Template, settings: Settings, prefix: str, logical_id: str,
                     name: str, module: str, policy_name: str,
                     policy: Callable[[Any], PolicyDocument],
+                    waivers: tuple[Waiver, ...] = (), role_waivers: tuple[Waiver, ...] = (),
                     **properties) -> InlineFunction:
     """A Python function whose code is the module itself (Code.ZipFile), with its own log
     group `<prefix>LogGroup` and role `<prefix>Role`, whose one policy is `policy(log group
-    ARN)`."""
+    ARN)`. `waivers` are the scanner findings the function's design accepts, besides the
+    reserved concurrency that no function of ours sets."""
     group = log_group(template, settings, f"{prefix}LogGroup", f"/aws/lambda/{name}")
-    role = template.add_resource(iam.Role(
+    role = template.add_resource(waive(iam.Role(
         f"{prefix}Role",
         AssumeRolePolicyDocument=assumed_by(LAMBDA),
         Policies=[iam.Policy(PolicyName=policy_name,
                              PolicyDocument=policy(GetAtt(group, "Arn")))],
-    ))
-    function = template.add_resource(awslambda.Function(
+    ), *role_waivers))
+    function = template.add_resource(waive(awslambda.Function(
         logical_id,
         FunctionName=name,
         Runtime=RUNTIME,
@@ -94,5 +97,5 @@ def inline_function(template: Template, settings: Settings, prefix: str, logical
         MemorySize=128,
         LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(group)),
         **properties,
-    ))
+    ), LAMBDA_CONCURRENCY, *waivers))
     return InlineFunction(function, role, group)

@@ -20,6 +20,8 @@ from .naming import Names
 from .network import Network
 from .security_groups import SecurityGroups
 from .settings import Settings
+from .waivers import (HOOK_IN_A_LISTED_VPC, HOOK_NETWORK_INTERFACES, HOOK_UNTRACED_UNSIGNED,
+                      LAMBDA_DEAD_LETTERS_HOOK, LAMBDA_ENVIRONMENT_PLAIN)
 
 HOOK_MODULE = "hook_handler.py"
 
@@ -70,6 +72,10 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
     inline = inline_function(
         template, settings, "TestTrafficHook", "TestTrafficHook", names.test_traffic_hook,
         HOOK_MODULE, "report-hook-status", report_hook_status,
+        waivers=(LAMBDA_DEAD_LETTERS_HOOK, LAMBDA_ENVIRONMENT_PLAIN, HOOK_UNTRACED_UNSIGNED,
+                 # Subnets from the ServiceSubnetIds list parameter are a Ref to the rule.
+                 *((HOOK_IN_A_LISTED_VPC,) if settings.network.mode == "existing" else ())),
+        role_waivers=(HOOK_NETWORK_INTERFACES,),
         Timeout=hooks.timeout_seconds,
         VpcConfig=awslambda.VPCConfig(SubnetIds=network.service_subnets,
                                       SecurityGroupIds=[GetAtt(hook_group, "GroupId")]),

@@ -28,6 +28,7 @@ from policies.guard import read_listeners_and_stack
 from .functions import InlineFunction, inline_function
 from .naming import COLOURS, Names
 from .settings import Settings
+from .waivers import GUARD_OUTSIDE_VPC, LAMBDA_DEAD_LETTERS_GUARD
 
 GUARD_MODULE = "guard_handler.py"
 ROUTES = ("Production", "Test")
@@ -67,7 +68,9 @@ def guard_listeners(template: Template, settings: Settings, names: Names, target
     """Add the guard and give each forwarding listener (by route) its weighted forward."""
     function = inline_function(template, settings, "LiveRoutes", "LiveRoutesFunction",
                                names.live_routes, GUARD_MODULE, "read-listeners",
-                               read_listeners_and_stack, Timeout=60)
+                               read_listeners_and_stack,
+                               waivers=(LAMBDA_DEAD_LETTERS_GUARD, GUARD_OUTSIDE_VPC),
+                               Timeout=60)
     resource = template.add_resource(LiveRoutesResource(
         "LiveRoutes",
         ServiceToken=GetAtt(function.function, "Arn"),

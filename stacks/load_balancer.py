@@ -18,6 +18,8 @@ from .naming import COLOURS, Names
 from .network import Network
 from .parameters import Parameters
 from .settings import Settings
+from .waivers import (CERTIFICATE_PARAMETER, HTTP_ONLY_PRODUCTION, HTTP_ONLY_TEST,
+                      PLAIN_HTTP_BEHIND_THE_LOAD_BALANCER, PUBLIC_LOAD_BALANCER, waive)
 
 HTTP, HTTPS = 80, 443
 
@@ -42,7 +44,7 @@ def production_ports(settings: Settings) -> tuple[int, ...]:
 
 def build_load_balancing(template: Template, settings: Settings, names: Names,
                          network: Network, security_group, params: Parameters) -> LoadBalancing:
-    load_balancer = template.add_resource(elb.LoadBalancer(
+    load_balancer = template.add_resource(waive(elb.LoadBalancer(
         "LoadBalancer",
         Name=names.load_balancer,
         Type="application",
@@ -54,7 +56,7 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
             elb.LoadBalancerAttributes(Key="routing.http.drop_invalid_header_fields.enabled",
                                        Value="true"),
         ],
-    ))
+    ), PUBLIC_LOAD_BALANCER))
     target_groups = {colour: template.add_resource(_target_group(settings, names, network,
                                                                  colour))
                      for colour in COLOURS}
@@ -67,12 +69,15 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
         **({"Certificates": [elb.Certificate(CertificateArn=Ref(params.certificate_arn))],
             "SslPolicy": settings.listeners.ssl_policy} if https else {}),
     )
+    waive(production, CERTIFICATE_PARAMETER if https else HTTP_ONLY_PRODUCTION)
     test = elb.Listener(
         "TestListener",
         LoadBalancerArn=Ref(load_balancer),
         Port=settings.listeners.test_port,
         Protocol="HTTP",
     )
+    if not https:
+        waive(test, HTTP_ONLY_TEST)
     # The guard gives both their default actions, from the live routes.
     guard = guard_listeners(template, settings, names, target_groups,
                             {"Production": production, "Test": test})
@@ -97,7 +102,7 @@ def _target_group(settings: Settings, names: Names, network: Network,
                   colour: str) -> elb.TargetGroup:
     """Blue and green are identical but for their name."""
     hc = settings.health_check
-    return elb.TargetGroup(
+    return waive(elb.TargetGroup(
         f"TargetGroup{colour.capitalize()}",
         Name=names.target_group(colour),
         TargetType="ip",  # Fargate tasks register by their awsvpc address.
@@ -115,4 +120,4 @@ def _target_group(settings: Settings, names: Names, network: Network,
         TargetGroupAttributes=[elb.TargetGroupAttribute(
             Key="deregistration_delay.timeout_seconds",
             Value=str(hc.deregistration_delay_seconds))],
-    )
+    ), PLAIN_HTTP_BEHIND_THE_LOAD_BALANCER)

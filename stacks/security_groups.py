@@ -15,6 +15,7 @@ from .load_balancer import production_ports
 from .naming import Names
 from .network import Network
 from .settings import Settings
+from .waivers import FROM_LOAD_BALANCER_ONLY, PUBLIC_HTTP, PUBLIC_HTTPS, waive
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,13 @@ def build_security_groups(template: Template, settings: Settings, names: Names,
         GroupName=names.service_security_group,
         GroupDescription=f"Tasks of {settings.resource_id}",
         VpcId=network.vpc_id,
-        # Tasks keep the default allow-all egress: they pull images, ship logs and call
-        # whatever the application depends on.
+        # Tasks may reach anything: they pull images, ship logs and call whatever the
+        # application depends on. Written out rather than left to CloudFormation's default,
+        # so that a reader (and cfripper) sees it is meant.
+        SecurityGroupEgress=[ec2.SecurityGroupRule(
+            IpProtocol="-1", CidrIp="0.0.0.0/0", Description="Images, logs, dependencies")],
     ))
-    load_balancer = template.add_resource(ec2.SecurityGroup(
+    load_balancer = template.add_resource(waive(ec2.SecurityGroup(
         "LoadBalancerSecurityGroup",
         GroupName=names.load_balancer_security_group,
         GroupDescription=f"Load balancer of {settings.resource_id}",
@@ -56,12 +60,12 @@ def build_security_groups(template: Template, settings: Settings, names: Names,
             IpProtocol="tcp", FromPort=port, ToPort=port,
             DestinationSecurityGroupId=GetAtt(service, "GroupId"),
             Description="To the tasks")],
-    ))
+    ), PUBLIC_HTTPS if settings.listeners.https else PUBLIC_HTTP))
     # A separate resource: inline on the task group it would make the two groups refer to
     # each other, a cycle.
-    template.add_resource(ec2.SecurityGroupIngress(
+    template.add_resource(waive(ec2.SecurityGroupIngress(
         "ServiceIngressFromLoadBalancer",
         GroupId=GetAtt(service, "GroupId"), IpProtocol="tcp", FromPort=port, ToPort=port,
         SourceSecurityGroupId=GetAtt(load_balancer, "GroupId"),
-        Description="From the load balancer"))
+        Description="From the load balancer"), FROM_LOAD_BALANCER_ONLY))
     return SecurityGroups(load_balancer=load_balancer, service=service)

@@ -17,6 +17,7 @@ from .network import Network
 from .parameters import Parameters
 from .security_groups import SecurityGroups
 from .settings import Settings
+from .waivers import IMAGES_AWS_KEY, waive
 from .tags import standard_tags
 
 
@@ -43,7 +44,7 @@ def build_service(template: Template, settings: Settings, names: Names, network:
         ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enabled")],
     ))
     log_group = make_log_group(template, settings, "LogGroup", names.log_group)
-    repository = template.add_resource(ecr.Repository(
+    repository = template.add_resource(waive(ecr.Repository(
         "Repository",
         RepositoryName=names.repository,
         # Immutable tags: a deployed tag always means the same image, so a rollback really
@@ -54,7 +55,7 @@ def build_service(template: Template, settings: Settings, names: Names, network:
         ImageScanningConfiguration=ecr.ImageScanningConfiguration(ScanOnPush=True),
         LifecyclePolicy=ecr.LifecyclePolicy(
             LifecyclePolicyText=image_lifecycle_policy(settings.service.keep_images)),
-    ))
+    ), IMAGES_AWS_KEY))
     execution_role = template.add_resource(iam.Role(
         "TaskExecutionRole",
         AssumeRolePolicyDocument=assumed_by(ECS_TASKS),
@@ -134,6 +135,9 @@ def container_definition(settings: Settings, names: Names, image,
         Name=names.container,
         Image=image,
         Essential=True,
+        # The task's memory as the container's hard limit: the one container may use all of
+        # it, and the limit is explicit (Control Tower's ECS.PR.7).
+        Memory=settings.service.memory,
         PortMappings=[ecs.PortMapping(ContainerPort=settings.service.container_port,
                                       Protocol="tcp")],
         **({"EntryPoint": list(settings.service.entry_point)}

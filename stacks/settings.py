@@ -156,9 +156,10 @@ class ServiceSettings(Section):
         "Seconds ECS ignores failing health checks after a task starts.",
         "integer from 0 to 7200", ge=0, le=7200)] = 60
     log_retention_days: Annotated[int, setting(
-        "CloudWatch Logs retention of the service's and the build's logs; 0 keeps them "
-        "forever, as the reference did.",
-        "0 or one of " + ", ".join(str(d) for d in LOG_RETENTION_DAYS[1:]))] = 0
+        "CloudWatch Logs retention of every log group (service, build, hook, guard): a year "
+        "by default, the least AWS Control Tower's CT.CLOUDWATCH.PR.2 accepts; 0 keeps them "
+        "forever.",
+        "0 or one of " + ", ".join(str(d) for d in LOG_RETENTION_DAYS[1:]))] = 365
     keep_images: Annotated[int, setting(
         "Images the ECR lifecycle policy keeps; older ones are expired.",
         "integer from 2 to 1000 (rollback needs at least the current and previous image)",

@@ -6,7 +6,9 @@ import json
 from dataclasses import dataclass
 
 import yaml
-from troposphere import Template, cloudwatch, sns
+from troposphere import Template, cloudwatch, encode_to_dict, iam, sns
+
+from policies.unscoped import ON_EVERY_RESOURCE
 
 from .artifacts import APPSPEC_FILE, TASKDEF_FILE, buildspec
 from .alarms import build_alarms
@@ -24,6 +26,7 @@ from .scaling import build_scaling
 from .security_groups import SecurityGroups, build_security_groups
 from .service import EcsService, build_service
 from .settings import Settings
+from .waivers import Waiver, waive
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,28 @@ def build_stack(settings: Settings) -> Stack:
     pipeline = build_pipeline(template, settings, names, params, ecs_service, deployment,
                               hooks)
     build_outputs(template, settings, load_balancing, ecs_service, deployment, pipeline)
+    waive_unscoped_actions(template)
     return Stack(template, settings, names, params, network, security_groups, load_balancing,
                  ecs_service, tuple(alarms), hooks, topic, deployment, pipeline)
+
+
+def waive_unscoped_actions(template: Template) -> None:
+    """A role that grants a write action on "*" waives cfripper's wildcard-resource rule (which
+    passes reads such as Describe and Get), naming the actions; their reasons are the one list
+    in policies/unscoped.py, shown in the README's Permissions."""
+    for resource in template.resources.values():
+        if not isinstance(resource, iam.Role):
+            continue
+        writes = sorted({action for policy in getattr(resource, "Policies", [])
+                         for statement in encode_to_dict(policy.PolicyDocument)["Statement"]
+                         if statement["Effect"] == "Allow"
+                         and statement.get("Resource") in ("*", ["*"])
+                         for action in statement["Action"]
+                         if not action.split(":")[1].startswith(("Describe", "Get", "List"))})
+        if writes:
+            assert set(writes) <= set(ON_EVERY_RESOURCE), writes
+            waive(resource, Waiver(f"On * as AWS requires (README, Permissions): "
+                                   f"{', '.join(writes)}", cfripper=("WildcardResourceRule",)))
 
 
 _INTRINSIC_KEYS = ("Ref", "Condition")
@@ -124,10 +147,15 @@ def readable(stack: Stack, document: dict | None = None) -> str:
 def deployable(stack: Stack, document: dict | None = None) -> str:
     """The file to deploy: the readable template's document as compact JSON, with each inline
     function's code minified and the statement ids (Sid, documentation only: IAM decides
-    nothing by them) left out of policies, so that every accepted settings file fits the 51,200
-    bytes `aws cloudformation deploy --template-file` sends without an S3 bucket."""
+    nothing by them) left out of policies, and the waivers only the Terraform rendition needs
+    left out of Metadata, so that every accepted settings file fits the 51,200 bytes
+    `aws cloudformation deploy --template-file` sends without an S3 bucket."""
     document = json.loads(json.dumps(stack.document() if document is None else document))
     for resource in document["Resources"].values():
+        metadata = resource.get("Metadata", {})
+        metadata.pop("terraform", None)
+        if "Metadata" in resource and not metadata:
+            del resource["Metadata"]
         properties = resource.get("Properties", {})
         code = properties.get("Code", {})
         if "ZipFile" in code:

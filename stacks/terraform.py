@@ -31,6 +31,7 @@ from .live_routes import AT_CREATION_WEIGHTS
 from .settings import Settings
 from .tags import stack_tags
 from .template import Stack, build_stack
+from .waivers import waived
 
 AWS_PROVIDER = {"source": "hashicorp/aws", "version": "~> 6.0"}
 
@@ -708,7 +709,10 @@ CONVERTERS: dict[str, Callable] = {
 # Resource attributes with a Terraform meaning (DependsOn) or none needed (the policies:
 # prevent_destroy is set by the bucket's converter, log groups are deleted with the stack).
 RESOURCE_ATTRIBUTES = {"Type", "Properties", "DependsOn", "DeletionPolicy",
-                       "UpdateReplacePolicy"}
+                       "UpdateReplacePolicy", "Metadata"}
+# Metadata is read only for the scanners' waivers (stacks/waivers.py); anything else in it
+# would have no Terraform form.
+WAIVER_METADATA = {"checkov", "cfripper", "guard", "cfn-lint", "terraform"}
 
 
 def _variable(name: str, parameter: dict) -> dict:
@@ -753,9 +757,12 @@ def translate(stack: Stack) -> tuple[dict[str, dict], dict[str, bytes]]:
         kind = resource["Type"]
         if kind not in CONVERTERS:
             raise Untranslated(f"{logical_id}: no Terraform form for {kind}")
-        unknown = set(resource) - RESOURCE_ATTRIBUTES
+        unknown = (set(resource) - RESOURCE_ATTRIBUTES
+                   | {f"Metadata.{key}" for key in resource.get("Metadata", {})
+                      if key not in WAIVER_METADATA})
         if unknown:
             raise Untranslated(f"{logical_id}: {sorted(unknown)}")
+        before = {(kind_, name) for kind_, bodies in t.resources.items() for name in bodies}
         read: set[str] = set()
         properties = Tracked(resource.get("Properties", {}), "", read)
         try:
@@ -767,6 +774,17 @@ def translate(stack: Stack) -> tuple[dict[str, dict], dict[str, bytes]]:
             raise Untranslated(f"{logical_id} ({kind}): properties not translated: "
                                + ", ".join(sorted(p.lstrip(".") for p in unread)))
         body = t.resources[TYPES[kind][0]][snake(logical_id)]
+        skips = {**waived(resource, "checkov"), **waived(resource, "terraform")}
+        if skips:
+            # On every Terraform resource this one became (a group's rules are resources of
+            # their own). checkov reads no skips from .tf.json (bridgecrewio/checkov#4634):
+            # `make scan` reads these comments.
+            comment = "\n".join(f"checkov:skip={check}:{reason}"
+                                for check, reason in sorted(skips.items()))
+            for kind_, bodies in t.resources.items():
+                for name, made in bodies.items():
+                    if (kind_, name) not in before:
+                        made["//"] = comment
         depends = resource.get("DependsOn", [])
         depends = [depends] if isinstance(depends, str) else depends
         depends = [d for d in depends if d not in cfn_only]
@@ -777,14 +795,16 @@ def translate(stack: Stack) -> tuple[dict[str, dict], dict[str, bytes]]:
     outputs = {snake(name): {"description": output["Description"],
                              "value": t.val(output["Value"])}
                for name, output in template["Outputs"].items()}
-    main = {"terraform": {"required_version": ">= 1.6",
-                          "required_providers": {"aws": AWS_PROVIDER}},
+    main = {"terraform": {"required_providers": {"aws": AWS_PROVIDER}},
             # What the stack's tags do in CloudFormation (stacks/tags.py).
             "provider": {"aws": {"default_tags": {"tags": stack_tags(stack.settings)}}},
             "data": t.data, "resource": t.resources}
     if t.locals:
         main["locals"] = t.locals
-    return ({"main.tf.json": main, "variables.tf.json": {"variable": variables},
+    # required_version in a file of its own: checkov's terraform_json parser fails on the whole
+    # file that holds it (bridgecrewio/checkov#7454), and here that file holds nothing else.
+    return ({"main.tf.json": main, "versions.tf.json": {"terraform": {"required_version": ">= 1.6"}},
+             "variables.tf.json": {"variable": variables},
              "outputs.tf.json": {"output": outputs}}, t.files)
 
 

@@ -25,6 +25,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 REGIONS_START, REGIONS_END = "<!-- regions:start -->", "<!-- regions:end -->"
 STAR_START, STAR_END = "<!-- star:start -->", "<!-- star:end -->"
+WAIVERS_START, WAIVERS_END = "<!-- waivers:start -->", "<!-- waivers:end -->"
 
 
 def table() -> str:
@@ -62,6 +63,24 @@ def star() -> str:
     return "\n".join(lines)
 
 
+def waivers() -> str:
+    """The scanner findings the design accepts, with why (stacks/waivers.py)."""
+    from stacks import waivers as catalogue
+    lines = ["| waived | checks | why |", "| --- | --- | --- |"]
+    for name, waiver in sorted(vars(catalogue).items()):
+        if not isinstance(waiver, catalogue.Waiver):
+            continue
+        checks = [f"checkov {c}" for c in waiver.checkov + waiver.terraform] + [
+            f"cfripper {c}" for c in waiver.cfripper] + [
+            f"Control Tower `{c}`" for c in waiver.guard] + [
+            f"cfn-lint {c}" for c in waiver.cfn_lint]
+        lines.append(f"| {name.lower().replace('_', ' ')} | {', '.join(checks)} | "
+                     f"{waiver.reason} |")
+    lines.append("| a role's write actions on `*` | cfripper WildcardResourceRule | the actions "
+                 "and their reasons are listed under Permissions |")
+    return "\n".join(lines)
+
+
 def current_block(text: str, start: str = START, end: str = END) -> str:
     return text.split(start, 1)[1].split(end, 1)[0].strip("\n")
 
@@ -85,6 +104,7 @@ def main() -> None:
     text = _replace(text, START, END, table())
     text = _replace(text, REGIONS_START, REGIONS_END, regions())
     text = _replace(text, STAR_START, STAR_END, star())
+    text = _replace(text, WAIVERS_START, WAIVERS_END, waivers())
     README.write_text(text, encoding="utf-8")
     for path, code in minified_handlers().items():
         path.write_text(code, encoding="utf-8")

@@ -361,8 +361,10 @@ def test_artifact_bucket_is_private_encrypted_versioned_tls_only_and_expiring(te
     (deny,) = policy["Statement"]
     assert deny["Effect"] == "Deny" and deny["Principal"] == "*"
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # The objects' ARN as a Join: the form Control Tower's S3.PR.8 rule recognises.
     assert deny["Resource"] == [{"Fn::GetAtt": ["ArtifactBucket", "Arn"]},
-                                {"Fn::Sub": "${ArtifactBucket.Arn}/*"}]
+                                {"Fn::Join": ["", [{"Fn::GetAtt": ["ArtifactBucket", "Arn"]},
+                                                   "/*"]]}]
 
 
 def test_build_project(template, variant):

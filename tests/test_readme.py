@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from generated import (README, REGIONS_END, REGIONS_START, STAR_END, STAR_START, current_block,
-                       regions, star, table)
+from generated import (README, REGIONS_END, REGIONS_START, STAR_END, STAR_START, WAIVERS_END,
+                       WAIVERS_START, current_block, regions, star, table, waivers)
 from stacks.cli import DEPLOY_FILE
 from stacks.parameters import DEFAULT_BOOTSTRAP_IMAGE
 from variants import document
@@ -46,3 +46,8 @@ def test_deploy_command_deploys_the_compact_template_with_every_required_paramet
 
 def test_bootstrap_image_default_is_the_documented_one():
     assert DEFAULT_BOOTSTRAP_IMAGE in TEXT
+
+
+def test_security_posture_lists_every_waiver():
+    assert current_block(TEXT, WAIVERS_START, WAIVERS_END) == waivers(), \
+        "run `make generated` and review the diff"

@@ -371,7 +371,7 @@ def test_terraform_command_writes_the_configuration_and_the_packages(tmp_path):
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in (tmp_path / "terraform").iterdir())
     assert written == ["main.tf.json", "outputs.tf.json", "test_traffic_hook.zip",
-                       "variables.tf.json"]
+                       "variables.tf.json", "versions.tf.json"]
     main = json.loads((tmp_path / "terraform" / "main.tf.json").read_text())
     assert main == rendition("default")[0]["main.tf.json"]
 

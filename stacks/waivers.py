@@ -1,0 +1,163 @@
+"""Scanner findings that are true of the design, each waived on its resource with its reason.
+
+Security scanners read the template; a finding that the design accepts is waived where the
+scanner and a reviewer read it, in the resource's `Metadata`:
+
+- checkov: `Metadata.checkov.skip[{id, comment}]`, which checkov honours itself;
+- cfripper: `Metadata.cfripper.skip{rule: reason}`, honoured through the filter in
+  tests/scanners/cfripper_filters (cfripper has no Metadata suppression of its own);
+- cfn-lint: `Metadata.cfn-lint.config.ignore_checks`, for a style hint we cannot follow;
+- cfn-guard with AWS Control Tower's proactive-control rules: `Metadata.guard.SuppressedRules`,
+  the convention of AWS's guard rules registry. The Control Tower rules do not read it and
+  neither does the Control Tower hook in an account (it sees resource properties only), so a
+  control that is turned on still fails the stack; `make scan` honours it, and the README says
+  which controls our design cannot pass and which settings pass the others.
+
+The Terraform rendition carries the same waivers as a `//` comment on the resource
+(stacks/terraform.py), since checkov reads no skips from `.tf.json` (bridgecrewio/checkov#4634).
+
+A waiver's reason is specific: what the resource does and why the check's advice does not
+apply (tests/test_waivers.py refuses generic ones).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import BaseAWSObject
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """`reason` is short on purpose: it is repeated on every resource it waives, inside a
+    template body limited to 51,200 bytes. `terraform` holds checkov checks that only its
+    Terraform checks raise: they go to the Terraform rendition's comments and the readable
+    template, not the deployable one."""
+    reason: str
+    checkov: tuple[str, ...] = ()
+    guard: tuple[str, ...] = ()
+    cfripper: tuple[str, ...] = ()
+    terraform: tuple[str, ...] = ()
+    cfn_lint: tuple[str, ...] = ()
+
+
+def waive(resource: BaseAWSObject, *waivers: Waiver) -> BaseAWSObject:
+    """Record the waivers in the resource's Metadata, merged with any already there."""
+    metadata = dict(resource.resource.get("Metadata", {}))
+    for waiver in waivers:
+        for check in waiver.checkov:
+            skips = metadata.setdefault("checkov", {}).setdefault("skip", [])
+            skips.append({"id": check, "comment": waiver.reason})
+        for rule in waiver.cfripper:  # keyed by rule: cfripper's filters can look a key up
+            metadata.setdefault("cfripper", {}).setdefault("skip", {})[rule] = waiver.reason
+        for rule in waiver.guard:
+            metadata.setdefault("guard", {}).setdefault("SuppressedRules", []).append(rule)
+        for check in waiver.cfn_lint:
+            config = metadata.setdefault("cfn-lint", {}).setdefault("config", {})
+            config.setdefault("ignore_checks", []).append(check)
+        for check in waiver.terraform:  # dropped from the deployable template
+            skips = metadata.setdefault("terraform", {}).setdefault("skip", [])
+            skips.append({"id": check, "comment": waiver.reason})
+    resource.Metadata = metadata
+    return resource
+
+
+def waived(resource: dict, scanner: str) -> dict[str, str]:
+    """The checks waived on a template resource for a scanner, with their reasons (cfn-guard's
+    convention has no reason field: its rules map to an empty reason here)."""
+    metadata = resource.get("Metadata", {})
+    if scanner == "guard":
+        return {rule: "" for rule in metadata.get("guard", {}).get("SuppressedRules", [])}
+    if scanner == "cfn-lint":
+        return {check: "" for check in
+                metadata.get("cfn-lint", {}).get("config", {}).get("ignore_checks", [])}
+    if scanner == "cfripper":
+        return dict(metadata.get("cfripper", {}).get("skip", {}))
+    return {skip["id"]: skip["comment"] for skip in metadata.get(scanner, {}).get("skip", [])}
+
+
+# --- the catalogue ----------------------------------------------------------------------------
+# Only findings the design accepts are here; gaps are closed by settings instead. The README's
+# security posture table is generated from this list (tests/generated.py).
+
+LAMBDA_CONCURRENCY = Waiver(
+    "Runs once a deployment; reserved concurrency fails in accounts limited to 10",
+    checkov=("CKV_AWS_115",))
+LAMBDA_DEAD_LETTERS_GUARD = Waiver(
+    "CloudFormation waits for its answer; a lost event fails the stack operation",
+    checkov=("CKV_AWS_116",))
+LAMBDA_DEAD_LETTERS_HOOK = Waiver(
+    "CodeDeploy waits for its status and rolls back on timeout; nothing to replay",
+    checkov=("CKV_AWS_116",))
+LAMBDA_ENVIRONMENT_PLAIN = Waiver(
+    "Variables are the test URL and probe settings, none secret",
+    checkov=("CKV_AWS_173",))
+GUARD_OUTSIDE_VPC = Waiver(
+    "Calls only the ELB and CloudFormation APIs, never the service's network",
+    checkov=("CKV_AWS_117",), guard=("lambda_inside_vpc_check",))
+HOOK_UNTRACED_UNSIGNED = Waiver(
+    "Code ships in this configuration, reviewed with it; its log records every probe",
+    terraform=("CKV_AWS_50", "CKV_AWS_272"))
+HOOK_IN_A_LISTED_VPC = Waiver(
+    "In the VPC: SubnetIds is the ServiceSubnetIds list parameter, unresolved by the rule",
+    guard=("lambda_inside_vpc_check",))
+HOOK_NETWORK_INTERFACES = Waiver(
+    "Lambda VPC interfaces: AWS documents these EC2 actions on * (README, Permissions)",
+    checkov=("CKV_AWS_111",))
+LOGS_AWS_KEY = Waiver(
+    "Encrypted with an AWS key; a customer key needs a key policy outside this stack",
+    checkov=("CKV_AWS_158",), guard=("cloudwatch_log_group_encrypted_check",))
+IMAGES_AWS_KEY = Waiver(
+    "Encrypted with AES-256 by ECR; a customer key adds no access boundary here",
+    checkov=("CKV_AWS_136",))
+ARTIFACTS_AWS_KEY = Waiver(
+    "SSE-S3, TLS-only, private; only this stack's roles read it",
+    guard=("s3_bucket_default_encryption_kms_check",), terraform=("CKV_AWS_145",))
+ARTIFACTS_NOT_REPLICATED = Waiver(
+    "Artifacts are rebuilt from source by the next push; nothing to restore",
+    terraform=("CKV_AWS_144",))
+PIPELINE_ARTIFACTS_AWS_KEY = Waiver(
+    "Artifacts stay in this stack's SSE-S3 bucket; a customer key is for cross-account",
+    terraform=("CKV_AWS_219",))
+BUILD_OUTPUT_AWS_KEY = Waiver(
+    "Artifacts stay in this stack's SSE-S3 bucket; a customer key is for cross-account",
+    terraform=("CKV_AWS_147",))
+BUCKET_NO_OBJECT_LOCK = Waiver(
+    "Objects expire by lifecycle; object lock would keep them and block stack deletion",
+    guard=("s3_bucket_object_lock_enabled_check",))
+BUCKET_NO_EVENTS = Waiver(
+    "Nothing consumes this bucket's events; they are not a security control",
+    guard=("s3_event_notifications_enabled_check",), terraform=("CKV2_AWS_62",))
+PRIVILEGED_BUILD = Waiver(
+    "docker build needs the Docker daemon: privileged mode; builds only this repository",
+    guard=("codebuild_project_environment_privileged_check",), terraform=("CKV_AWS_316",))
+ALARMS_READ_BY_CODEDEPLOY = Waiver(
+    "CodeDeploy reads its state to stop and roll back a deployment",
+    guard=("cloudwatch_alarm_action_check",))
+PUBLIC_HTTPS = Waiver(
+    "Public entry point: 443 serves HTTPS, 80 only redirects to it",
+    checkov=("CKV_AWS_260",), cfripper=("EC2SecurityGroupOpenToWorldRule",))
+PUBLIC_HTTP = Waiver(
+    "Public entry point; listeners.https = false serves HTTP on 80",
+    checkov=("CKV_AWS_260",), cfripper=("EC2SecurityGroupOpenToWorldRule",))
+PUBLIC_LOAD_BALANCER = Waiver(
+    "Internet-facing by design: the service's public entry point",
+    cfripper=("PublicELBCheckerRule",))
+FROM_LOAD_BALANCER_ONLY = Waiver(
+    "Open only to the load balancer's security group, not to 0.0.0.0/0",
+    checkov=("CKV_AWS_260",))
+PLAIN_HTTP_BEHIND_THE_LOAD_BALANCER = Waiver(
+    "TLS ends at the load balancer; tasks take HTTP from its security group only",
+    terraform=("CKV_AWS_378",))
+CERTIFICATE_PARAMETER = Waiver(
+    "CertificateArn parameter, AllowedPattern: ACM ARNs only; the rule reads the Ref",
+    guard=("elbv2_acm_certificate_required_check",))
+HTTP_ONLY_PRODUCTION = Waiver(
+    "listeners.https = false: no certificate, production is HTTP",
+    checkov=("CKV_AWS_2", "CKV_AWS_103"), guard=("alb_http_to_https_redirection_check",))
+HTTP_ONLY_TEST = Waiver(
+    "listeners.https = false: no certificate; reachable from test_cidrs only",
+    checkov=("CKV_AWS_2", "CKV_AWS_103"), guard=("alb_http_to_https_redirection_check",))
+JOIN_FOR_CONTROL_TOWER = Waiver(
+    "Fn::Join, not Fn::Sub: Control Tower's S3.PR.8 rule reads the objects' ARN only so",
+    cfn_lint=("I1022",))

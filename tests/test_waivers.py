@@ -1,0 +1,110 @@
+"""Every scanner finding we waive carries a reason a reviewer would accept (stacks/waivers.py).
+
+`make scan` runs the scanners themselves (they live in environments of their own); these tests
+check what the template and the Terraform rendition say about the waivers.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stacks import waivers as catalogue
+from stacks.terraform import render_terraform_files
+from stacks.waivers import Waiver, waived
+from variants import VARIANTS, deployed, document, settings_for
+
+WAIVERS = {name: value for name, value in vars(catalogue).items() if isinstance(value, Waiver)}
+SCANNERS = ("checkov", "cfripper", "guard", "cfn-lint", "terraform")
+# Reasons that explain nothing on their own.
+GENERIC = ("by design", "not needed", "not applicable", "n/a", "false positive", "accepted",
+           "ignore", "todo", "later", "not relevant", "suppress")
+
+
+def _is_specific(reason: str) -> bool:
+    text = reason.strip().lower().rstrip(".")
+    return len(text) >= 30 and text not in GENERIC and not any(
+        text == g or text.startswith(g + " ") and len(text) < len(g) + 15 for g in GENERIC)
+
+
+@pytest.mark.parametrize("name", sorted(WAIVERS))
+def test_every_catalogued_waiver_has_a_specific_reason_and_a_check(name):
+    waiver = WAIVERS[name]
+    assert _is_specific(waiver.reason), (name, waiver.reason)
+    assert (waiver.checkov or waiver.guard or waiver.cfripper or waiver.terraform
+            or waiver.cfn_lint), f"{name} waives nothing"
+
+
+def test_the_reason_check_refuses_generic_reasons():
+    for reason in ("", "   ", "by design", "False positive.", "accepted risk", "n/a"):
+        assert not _is_specific(reason), reason
+
+
+def _reasons() -> set[str]:
+    return {w.reason for w in WAIVERS.values()}
+
+
+def test_every_waiver_in_a_template_comes_with_its_reason(variant):
+    """checkov's and cfripper's waivers carry the reason in the template; cfn-guard's and
+    cfn-lint's conventions have no reason field, so each must be one the catalogue explains
+    (the README's security posture table is generated from it)."""
+    explained = {(scanner, check) for w in WAIVERS.values()
+                 for scanner, checks in (("guard", w.guard), ("cfn-lint", w.cfn_lint))
+                 for check in checks}
+    for logical_id, resource in document(variant)["Resources"].items():
+        for scanner in SCANNERS:
+            for check, reason in waived(resource, scanner).items():
+                if scanner in ("guard", "cfn-lint"):
+                    assert (scanner, check) in explained, (logical_id, scanner, check)
+                else:
+                    assert _is_specific(reason), (logical_id, check, reason)
+                    assert reason in _reasons() or reason.startswith(
+                        "On * as AWS requires"), (logical_id, check, reason)
+
+
+def test_the_deployable_template_keeps_every_scanner_waiver_but_terraform_only_ones(variant):
+    compact = json.loads(deployed(variant))["Resources"]
+    for logical_id, resource in document(variant)["Resources"].items():
+        for scanner in ("checkov", "cfripper", "guard", "cfn-lint"):
+            assert waived(compact[logical_id], scanner) == waived(resource, scanner), logical_id
+        assert waived(compact[logical_id], "terraform") == {}
+
+
+def test_wildcard_roles_name_their_actions():
+    """A role granting a write action on "*" says which, for cfripper's wildcard rule."""
+    roles = {logical_id: waived(r, "cfripper").get("WildcardResourceRule")
+             for logical_id, r in document("default")["Resources"].items()
+             if r["Type"] == "AWS::IAM::Role"}
+    assert "ecs:RegisterTaskDefinition" in roles["PipelineRole"]
+    assert "ec2:CreateNetworkInterface" in roles["TestTrafficHookRole"]
+    # Reads on * (GetAuthorizationToken, DescribeListeners) pass cfripper's rule: no waiver.
+    assert roles["TaskExecutionRole"] is None and roles["LiveRoutesRole"] is None
+
+
+@pytest.mark.parametrize("variant_name", ["default", "http-only"])
+def test_the_terraform_rendition_carries_the_same_waivers_as_comments(variant_name):
+    main = json.loads(render_terraform_files(settings_for(variant_name))["terraform/main.tf.json"])
+    resources = main["resource"]
+    comment = resources["aws_lb_target_group"]["target_group_blue"]["//"]
+    assert comment.startswith("checkov:skip=CKV_AWS_378:TLS ends at the load balancer")
+    # A security group's inline rules become resources of their own, with the group's waivers.
+    rules = resources["aws_vpc_security_group_ingress_rule"]
+    assert "checkov:skip=CKV_AWS_260:" in rules["load_balancer_security_group_ingress_1"]["//"]
+    for bodies in resources.values():
+        for body in bodies.values():
+            for line in body.get("//", "").splitlines():
+                check, reason = line.removeprefix("checkov:skip=").split(":", 1)
+                assert _is_specific(reason), (check, reason)
+
+
+def test_every_variant_has_waivers(variant):
+    """Waivers are on the resources that need them in every variant (a cheap net for a
+    builder that stops calling waive)."""
+    resources = document(variant)["Resources"]
+    assert "CKV_AWS_158" in waived(resources["LogGroup"], "checkov")
+    assert "PublicELBCheckerRule" in waived(resources["LoadBalancer"], "cfripper")
+    https = settings_for(variant).listeners.https
+    assert ("elbv2_acm_certificate_required_check" in waived(resources["ProductionListener"],
+                                                              "guard")) == https
+    assert VARIANTS  # every variant is parametrised by conftest
