@@ -3,7 +3,7 @@ the new one."""
 
 from __future__ import annotations
 
-from troposphere import GetAtt, Template, cloudwatch
+from troposphere import GetAtt, Ref, Template, cloudwatch, sns
 
 from .load_balancer import LoadBalancing
 from .naming import COLOURS, Names
@@ -12,8 +12,12 @@ from .waivers import ALARMS_READ_BY_CODEDEPLOY, waive
 
 
 def build_alarms(template: Template, settings: Settings, names: Names,
-                 load_balancing: LoadBalancing) -> list[cloudwatch.Alarm]:
-    """Three alarms per target group; none when alarms are turned off."""
+                 load_balancing: LoadBalancing,
+                 topic: sns.Topic | None) -> list[cloudwatch.Alarm]:
+    """Three alarms per target group; none when alarms are turned off. With notifications,
+    an alarm also tells the topic (CodeDeploy reads the alarms' state either way)."""
+    actions = {"AlarmActions": [Ref(topic)]} if topic else {}
+    waivers = () if topic else (ALARMS_READ_BY_CODEDEPLOY,)
     a = settings.alarms
     if not a.enabled:
         return []
@@ -35,7 +39,7 @@ def build_alarms(template: Template, settings: Settings, names: Names,
             alarms.append(template.add_resource(waive(cloudwatch.Alarm(
                 f"{colour.capitalize()}{suffix.capitalize()}Alarm",
                 AlarmName=names.alarm(colour, suffix),
-                AlarmDescription=f"Rolls back deployments: {meaning}",
+                AlarmDescription=f"Rollback on {meaning}",
                 Namespace="AWS/ApplicationELB",
                 MetricName=metric,
                 Dimensions=[
@@ -52,5 +56,6 @@ def build_alarms(template: Template, settings: Settings, names: Names,
                 # The idle group has no traffic and no targets: no data is no alarm.
                 TreatMissingData="notBreaching",
                 **statistic_property,
-            ), ALARMS_READ_BY_CODEDEPLOY)))
+                **actions,
+            ), *waivers)))
     return alarms

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from troposphere import Ref, Template
+from troposphere import Ref, Template, wafv2
 from troposphere import elasticloadbalancingv2 as elb
 
+from policies.bucket import LOAD_BALANCER_PREFIX
+
 from .live_routes import Guard, guard_listeners
+from .log_bucket import LogBucket
 from .naming import COLOURS, Names
 from .network import Network
 from .parameters import Parameters
 from .settings import Settings
 from .waivers import (CERTIFICATE_PARAMETER, HTTP_ONLY_PRODUCTION, HTTP_ONLY_TEST,
-                      PLAIN_HTTP_BEHIND_THE_LOAD_BALANCER, PUBLIC_LOAD_BALANCER, waive)
+                      NO_DELETION_PROTECTION, NO_WEB_ACL, PLAIN_HTTP_BEHIND_THE_LOAD_BALANCER,
+                      PUBLIC_LOAD_BALANCER, waive)
 
 HTTP, HTTPS = 80, 443
 
@@ -43,7 +47,18 @@ def production_ports(settings: Settings) -> tuple[int, ...]:
 
 
 def build_load_balancing(template: Template, settings: Settings, names: Names,
-                         network: Network, security_group, params: Parameters) -> LoadBalancing:
+                         network: Network, security_group, params: Parameters,
+                         log_bucket: LogBucket | None) -> LoadBalancing:
+    lb_settings = settings.load_balancer
+    attributes = {
+        # Requests with malformed headers are dropped instead of passed to the tasks.
+        "routing.http.drop_invalid_header_fields.enabled": "true",
+        **({"deletion_protection.enabled": "true"} if lb_settings.deletion_protection else {}),
+    }
+    if lb_settings.access_logs:
+        attributes.update({"access_logs.s3.enabled": "true",
+                           "access_logs.s3.bucket": Ref(log_bucket.bucket),
+                           "access_logs.s3.prefix": LOAD_BALANCER_PREFIX})
     load_balancer = template.add_resource(waive(elb.LoadBalancer(
         "LoadBalancer",
         Name=names.load_balancer,
@@ -51,12 +66,18 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
         Scheme="internet-facing",
         Subnets=network.load_balancer_subnets,
         SecurityGroups=[Ref(security_group)],
-        LoadBalancerAttributes=[
-            # Requests with malformed headers are dropped instead of passed to the tasks.
-            elb.LoadBalancerAttributes(Key="routing.http.drop_invalid_header_fields.enabled",
-                                       Value="true"),
-        ],
-    ), PUBLIC_LOAD_BALANCER))
+        LoadBalancerAttributes=[elb.LoadBalancerAttributes(Key=key, Value=value)
+                                for key, value in attributes.items()],
+        # Elastic Load Balancing writes a test object when access logs are turned on and fails
+        # the change if the bucket policy does not allow it yet.
+        **({"DependsOn": log_bucket.policy.title} if lb_settings.access_logs else {}),
+    ), PUBLIC_LOAD_BALANCER,
+        *(() if lb_settings.deletion_protection else (NO_DELETION_PROTECTION,)),
+        *(() if lb_settings.web_acl else (NO_WEB_ACL,))))
+    if lb_settings.web_acl:
+        template.add_resource(wafv2.WebACLAssociation(
+            "WebAclAssociation", ResourceArn=Ref(load_balancer),
+            WebACLArn=Ref(params.web_acl_arn)))
     target_groups = {colour: template.add_resource(_target_group(settings, names, network,
                                                                  colour))
                      for colour in COLOURS}

@@ -13,6 +13,9 @@ from typing import Any
 
 from troposphere import GetAZs, Ref, Select, Template, ec2
 
+from policies.bucket import FLOW_LOGS_PREFIX
+
+from .log_bucket import LogBucket, flow_logs
 from .parameters import Parameters
 from .settings import Settings
 from .tags import name_tag
@@ -30,10 +33,23 @@ class Network:
     nat_addresses: tuple = ()
 
 
-def build_network(template: Template, settings: Settings, params: Parameters) -> Network:
+def build_network(template: Template, settings: Settings, params: Parameters,
+                  log_bucket: LogBucket | None) -> Network:
     if settings.network.mode == "existing":
         return _existing_network(template, settings, params)
-    return _created_network(template, settings)
+    network = _created_network(template, settings)
+    if flow_logs(settings):
+        template.add_resource(ec2.FlowLog(
+            "FlowLog",
+            ResourceId=network.vpc_id,
+            ResourceType="VPC",
+            TrafficType="ALL",
+            LogDestinationType="s3",
+            LogDestination=log_bucket.under(f"{FLOW_LOGS_PREFIX}/"),
+            # Delivery checks the bucket policy when the flow log is created.
+            DependsOn=log_bucket.policy.title,
+        ))
+    return network
 
 
 def _existing_network(template: Template, settings: Settings, params: Parameters) -> Network:

@@ -19,30 +19,30 @@ def build_outputs(template: Template, settings: Settings, load_balancing: LoadBa
     scheme = "https" if settings.listeners.https else "http"
     outputs = [
         ("ProductionUrl", Sub(f"{scheme}://${{{lb}.DNSName}}/"),
-         "Production (point the certificate's domain at the load balancer)"),
+         "Production; point your domain at the load balancer"),
         ("TestUrl", Sub(f"http://${{{lb}.DNSName}}:{settings.listeners.test_port}/"),
-         "The new tasks during a deployment (from listeners.test_cidrs)"),
-        ("LoadBalancerDnsName", dns, "DNS name of the load balancer"),
+         "Test listener: new tasks during a deployment"),
+        ("LoadBalancerDnsName", dns, "Load balancer DNS name"),
         ("ClusterName", Ref(ecs_service.cluster), "ECS cluster"),
         ("ServiceName", GetAtt(ecs_service.service, "Name"), "ECS service"),
         ("TaskFamily", ecs_service.task_definition.Family, "Task definition family"),
         ("RepositoryUri", GetAtt(ecs_service.repository, "RepositoryUri"),
-         "ECR repository the images are pushed to"),
+         "Image repository"),
         ("CodeDeployApplication", Ref(deployment.application), "CodeDeploy application"),
         ("DeploymentGroup", Ref(deployment.deployment_group), "CodeDeploy deployment group"),
     ]
     outputs += [
         (f"{colour.capitalize()}TargetGroupName",
          GetAtt(load_balancing.target_groups[colour], "TargetGroupName"),
-         f"The {colour} target group")
+         f"{colour.capitalize()} target group")
         for colour in COLOURS
     ]
     outputs += [
-        ("PipelineName", Ref(pipeline.pipeline), "CodePipeline that builds and deploys"),
+        ("PipelineName", Ref(pipeline.pipeline), "Delivery pipeline"),
         ("PipelineConsoleUrl",
          Sub(f"https://${{AWS::Region}}.console.aws.amazon.com/codesuite/codepipeline/pipelines/"
              f"${{{pipeline.pipeline.title}}}/view?region=${{AWS::Region}}"),
-         "The pipeline in the AWS console"),
+         "Pipeline in the console"),
         ("ArtifactBucketName", Ref(pipeline.artifact_bucket), "Pipeline artifact bucket"),
     ]
     for name, value, description in outputs:

@@ -33,6 +33,7 @@ class Parameters:
     service_subnets: Parameter | None
     # Where the pipeline's source comes from, by pipeline.source: logical name -> parameter.
     source: dict[str, Parameter]
+    web_acl_arn: Parameter | None = None
 
 
 def _source_parameters(settings: Settings) -> list[Parameter]:
@@ -89,12 +90,10 @@ def add_parameters(template: Template, settings: Settings) -> Parameters:
         MinLength=1,
         MaxLength=255,
         AllowedPattern=IMAGE_PATTERN,
-        ConstraintDescription="must be a container image reference such as "
-                              "registry/repository:tag",
+        ConstraintDescription="must be an image such as registry/repository:tag",
         # The README says what it must answer; the text here is kept short for the template's
         # size.
-        Description="Image the service runs until the first deployment; it must pass the "
-                    "target groups' health check.",
+        Description="Image run until the first deployment; it must pass the health check.",
     ))
     certificate_arn = None
     if settings.listeners.https:
@@ -122,5 +121,15 @@ def add_parameters(template: Template, settings: Settings) -> Parameters:
             Description="Subnets of the tasks: private subnets with a NAT route, or public "
                         "subnets with network.assign_public_ip = true."))
     source = {p.title: template.add_parameter(p) for p in _source_parameters(settings)}
+    web_acl_arn = None
+    if settings.load_balancer.web_acl:
+        web_acl_arn = template.add_parameter(Parameter(
+            "WebAclArn",
+            Type="String",
+            MaxLength=2048,
+            # A regional web ACL: CloudFront's (global) ones cannot protect a load balancer.
+            AllowedPattern=(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/"
+                            r"[A-Za-z0-9_-]{1,128}/[0-9a-f-]{36}$"),
+            Description="WAF web ACL of the load balancer."))
     return Parameters(bootstrap_image, certificate_arn, vpc_id,
-                      load_balancer_subnets, service_subnets, source)
+                      load_balancer_subnets, service_subnets, source, web_acl_arn)

@@ -13,7 +13,7 @@ from troposphere import (GetAtt, Join, Ref, Sub, Template, codebuild, codepipeli
                          s3)
 
 from policies.arn import arn
-from policies.bucket import deny_insecure_transport
+from policies.bucket import ARTIFACT_BUCKET_PREFIX, deny_insecure_transport
 from policies.codebuild import build_and_push_image
 from policies.events import start_pipeline
 from policies.pipeline import (artifact_access, deploy_to_ecs, pipeline_policy, read_codecommit,
@@ -28,6 +28,7 @@ from .hooks import Hooks
 from .naming import Names
 from .parameters import Parameters
 from .service import EcsService
+from .log_bucket import LogBucket
 from .settings import Settings
 from .waivers import (ARTIFACTS_AWS_KEY, ARTIFACTS_NOT_REPLICATED, BUCKET_NO_EVENTS,
                       BUCKET_NO_OBJECT_LOCK, BUILD_OUTPUT_AWS_KEY, JOIN_FOR_CONTROL_TOWER,
@@ -61,8 +62,9 @@ class Pipeline:
 
 
 def build_pipeline(template: Template, settings: Settings, names: Names, params: Parameters,
-                   ecs_service: EcsService, deployment: Deployment, hooks: Hooks) -> Pipeline:
-    bucket = _artifact_bucket(template, settings)
+                   ecs_service: EcsService, deployment: Deployment, hooks: Hooks,
+                   log_bucket: LogBucket | None) -> Pipeline:
+    bucket = _artifact_bucket(template, settings, log_bucket)
     bucket_arn = GetAtt(bucket, "Arn")
     objects_arn = Sub(f"${{{bucket.title}.Arn}}/*")
     taskdef = taskdef_document(ecs_service.task_definition)
@@ -219,7 +221,8 @@ def _start_on_change(template: Template, settings: Settings, names: Names,
     return role
 
 
-def _artifact_bucket(template: Template, settings: Settings) -> s3.Bucket:
+def _artifact_bucket(template: Template, settings: Settings,
+                     log_bucket: LogBucket | None) -> s3.Bucket:
     days = settings.pipeline.artifact_retention_days
     bucket = template.add_resource(waive(s3.Bucket(
         "ArtifactBucket",
@@ -238,6 +241,11 @@ def _artifact_bucket(template: Template, settings: Settings) -> s3.Bucket:
         OwnershipControls=s3.OwnershipControls(Rules=[
             s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
         VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        # Who read or wrote the artifacts that get deployed.
+        **({"LoggingConfiguration": s3.LoggingConfiguration(
+            DestinationBucketName=Ref(log_bucket.bucket),
+            LogFilePrefix=f"{ARTIFACT_BUCKET_PREFIX}/")} if settings.load_balancer.access_logs
+           else {}),
         LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
             Id="ExpireOldArtifacts",
             Status="Enabled",

@@ -45,8 +45,8 @@ def build_security_groups(template: Template, settings: Settings, names: Names,
         # Tasks may reach anything: they pull images, ship logs and call whatever the
         # application depends on. Written out rather than left to CloudFormation's default,
         # so that a reader (and cfripper) sees it is meant.
-        SecurityGroupEgress=[ec2.SecurityGroupRule(
-            IpProtocol="-1", CidrIp="0.0.0.0/0", Description="Images, logs, dependencies")],
+        SecurityGroupEgress=[ec2.SecurityGroupRule(IpProtocol="-1", CidrIp="0.0.0.0/0",
+                                                   Description="All egress")],
     ))
     load_balancer = template.add_resource(waive(ec2.SecurityGroup(
         "LoadBalancerSecurityGroup",

@@ -71,7 +71,7 @@ TEST_CIDRS_MAX = 8
 HOOK_PATHS_MAX = 5
 HOOK_PATHS_CHARS_MAX = 256  # characters in all
 ENTRY_POINT_MAX = 8  # strings
-ENTRY_POINT_CHARS_MAX = 256  # characters in all
+ENTRY_POINT_CHARS_MAX = 192  # characters in all
 
 # Keys that existed once: their replacement, so an old settings file gets a useful error.
 REMOVED_KEYS = {
@@ -156,9 +156,9 @@ class ServiceSettings(Section):
         "Seconds ECS ignores failing health checks after a task starts.",
         "integer from 0 to 7200", ge=0, le=7200)] = 60
     log_retention_days: Annotated[int, setting(
-        "CloudWatch Logs retention of every log group (service, build, hook, guard): a year "
-        "by default, the least AWS Control Tower's CT.CLOUDWATCH.PR.2 accepts; 0 keeps them "
-        "forever.",
+        "Retention of every log: the CloudWatch log groups (service, build, hook, guard) and "
+        "the log bucket. A year by default, the least AWS Control Tower's CT.CLOUDWATCH.PR.2 "
+        "accepts; 0 keeps them forever.",
         "0 or one of " + ", ".join(str(d) for d in LOG_RETENTION_DAYS[1:]))] = 365
     keep_images: Annotated[int, setting(
         "Images the ECR lifecycle policy keeps; older ones are expired.",
@@ -214,6 +214,21 @@ class ListenerSettings(Section):
         "an ELBSecurityPolicy that allows only TLS 1.2 and 1.3 (TLS13-1-2*, TLS13-1-3*, "
         "TLS-1-2*, FS-1-2*)",
         pattern=SSL_POLICY_PATTERN, max_length=64)] = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+
+
+class LoadBalancerSettings(Section):
+    access_logs: Annotated[bool, setting(
+        "Request logs of the load balancer and server access logs of the artifact bucket, "
+        "in a log bucket the stack creates (kept service.log_retention_days).",
+        "true or false")] = True
+    deletion_protection: Annotated[bool, setting(
+        "Refuse to delete the load balancer until this is turned off again; deleting the "
+        "stack fails meanwhile. For production (Control Tower's ELASTICLOADBALANCING.PR.5).",
+        "true or false")] = False
+    web_acl: Annotated[bool, setting(
+        "Protect the load balancer with an AWS WAF web ACL you own, given as the WebAclArn "
+        "parameter.",
+        "true or false")] = False
 
 
 class DeploymentSettings(Section):
@@ -279,6 +294,10 @@ class NetworkSettings(Section):
     assign_public_ip: Annotated[bool, setting(
         "Give tasks public IPs, for existing subnets that have no NAT route.",
         "true or false; true only with mode existing")] = False
+    flow_logs: Annotated[bool, setting(
+        "VPC flow logs of the created VPC (all traffic) in the log bucket, kept "
+        "service.log_retention_days.",
+        "true or false; only with mode create")] = True
 
 
 class AlarmSettings(Section):
@@ -391,6 +410,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     service: ServiceSettings = msgspec.field(default_factory=ServiceSettings)
     health_check: HealthCheckSettings = msgspec.field(default_factory=HealthCheckSettings)
     listeners: ListenerSettings = msgspec.field(default_factory=ListenerSettings)
+    load_balancer: LoadBalancerSettings = msgspec.field(default_factory=LoadBalancerSettings)
     deployment: DeploymentSettings = msgspec.field(default_factory=DeploymentSettings)
     scaling: ScalingSettings = msgspec.field(default_factory=ScalingSettings)
     network: NetworkSettings = msgspec.field(default_factory=NetworkSettings)
@@ -628,7 +648,7 @@ def _relation_problems(s: Settings) -> list[Problem]:
               'only with network.mode "existing": a created VPC runs tasks in private subnets '
               "behind NAT")
     else:
-        for key in ("vpc_cidr", "nat_gateways"):
+        for key in ("vpc_cidr", "nat_gateways", "flow_logs"):
             check(f"network.{key}" not in s.given, f"network.{key}", getattr(net, key),
                   'only used with network.mode "create"')
         check(not (net.assign_public_ip and s.hooks.enabled), "network.assign_public_ip",

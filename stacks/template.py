@@ -16,6 +16,7 @@ from .deployment import Deployment, build_deployment
 from .functions import shipped_minified
 from .hooks import Hooks, build_hooks
 from .load_balancer import LoadBalancing, build_load_balancing
+from .log_bucket import LogBucket, build_log_bucket
 from .naming import Names, names_for
 from .network import Network, build_network
 from .notifications import build_notifications
@@ -26,7 +27,7 @@ from .scaling import build_scaling
 from .security_groups import SecurityGroups, build_security_groups
 from .service import EcsService, build_service
 from .settings import Settings
-from .waivers import Waiver, waive
+from .waivers import DOCUMENTATION_ONLY_WAIVERS, Waiver, waive
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Stack:
     topic: sns.Topic | None
     deployment: Deployment
     pipeline: Pipeline
+    log_bucket: LogBucket | None
 
     def document(self) -> dict:
         """The template as plain data (long-form intrinsics)."""
@@ -61,24 +63,25 @@ def build_stack(settings: Settings) -> Stack:
         f"({settings.deployment.traffic} traffic shift) with its delivery pipeline."))
     names = names_for(settings)
     params = add_parameters(template, settings)
-    network = build_network(template, settings, params)
+    log_bucket = build_log_bucket(template, settings)
+    network = build_network(template, settings, params, log_bucket)
     security_groups = build_security_groups(template, settings, names, network)
     load_balancing = build_load_balancing(template, settings, names, network,
-                                          security_groups.load_balancer, params)
+                                          security_groups.load_balancer, params, log_bucket)
     ecs_service = build_service(template, settings, names, network, security_groups,
                                 load_balancing, params)
     build_scaling(template, settings, ecs_service)
-    alarms = build_alarms(template, settings, names, load_balancing)
-    hooks = build_hooks(template, settings, names, network, security_groups, load_balancing)
     topic = build_notifications(template, settings, names)
+    alarms = build_alarms(template, settings, names, load_balancing, topic)
+    hooks = build_hooks(template, settings, names, network, security_groups, load_balancing)
     deployment = build_deployment(template, settings, names, load_balancing, ecs_service,
                                   alarms, hooks, topic)
     pipeline = build_pipeline(template, settings, names, params, ecs_service, deployment,
-                              hooks)
+                              hooks, log_bucket)
     build_outputs(template, settings, load_balancing, ecs_service, deployment, pipeline)
     waive_unscoped_actions(template)
     return Stack(template, settings, names, params, network, security_groups, load_balancing,
-                 ecs_service, tuple(alarms), hooks, topic, deployment, pipeline)
+                 ecs_service, tuple(alarms), hooks, topic, deployment, pipeline, log_bucket)
 
 
 def waive_unscoped_actions(template: Template) -> None:
@@ -96,8 +99,8 @@ def waive_unscoped_actions(template: Template) -> None:
                          if not action.split(":")[1].startswith(("Describe", "Get", "List"))})
         if writes:
             assert set(writes) <= set(ON_EVERY_RESOURCE), writes
-            waive(resource, Waiver(f"On * as AWS requires (README, Permissions): "
-                                   f"{', '.join(writes)}", cfripper=("WildcardResourceRule",)))
+            waive(resource, Waiver(f"On * as AWS requires (README): {', '.join(writes)}",
+                                   cfripper=("WildcardResourceRule",)))
 
 
 _INTRINSIC_KEYS = ("Ref", "Condition")
@@ -147,13 +150,15 @@ def readable(stack: Stack, document: dict | None = None) -> str:
 def deployable(stack: Stack, document: dict | None = None) -> str:
     """The file to deploy: the readable template's document as compact JSON, with each inline
     function's code minified and the statement ids (Sid, documentation only: IAM decides
-    nothing by them) left out of policies, and the waivers only the Terraform rendition needs
-    left out of Metadata, so that every accepted settings file fits the 51,200 bytes
-    `aws cloudformation deploy --template-file` sends without an S3 bucket."""
+    nothing by them) left out of policies, and left out of Metadata the waivers that no tool
+    reading this file honours (`DOCUMENTATION_ONLY_WAIVERS`), so that every accepted settings
+    file fits the 51,200 bytes `aws cloudformation deploy --template-file` sends without an
+    S3 bucket."""
     document = json.loads(json.dumps(stack.document() if document is None else document))
     for resource in document["Resources"].values():
         metadata = resource.get("Metadata", {})
-        metadata.pop("terraform", None)
+        for key in DOCUMENTATION_ONLY_WAIVERS:
+            metadata.pop(key, None)
         if "Metadata" in resource and not metadata:
             del resource["Metadata"]
         properties = resource.get("Properties", {})

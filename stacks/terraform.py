@@ -31,7 +31,7 @@ from .live_routes import AT_CREATION_WEIGHTS
 from .settings import Settings
 from .tags import stack_tags
 from .template import Stack, build_stack
-from .waivers import waived
+from .waivers import ZONES_AT_DEPLOY_TIME, waived
 
 AWS_PROVIDER = {"source": "hashicorp/aws", "version": "~> 6.0"}
 
@@ -79,6 +79,8 @@ TYPES = {
     "AWS::CodeBuild::Project": ("aws_codebuild_project", "name"),
     "AWS::CodePipeline::Pipeline": ("aws_codepipeline", "name"),
     "AWS::Events::Rule": ("aws_cloudwatch_event_rule", "name"),
+    "AWS::EC2::FlowLog": ("aws_flow_log", "id"),
+    "AWS::WAFv2::WebACLAssociation": ("aws_wafv2_web_acl_association", "id"),
 }
 
 # Fn::GetAtt attribute -> Terraform attribute (the same for every type that has it).
@@ -190,8 +192,9 @@ class Translator(Resolver):
         if name == "Fn::Select":
             index, items = argument
             if list(items) == ["Fn::GetAZs"] and items["Fn::GetAZs"] == "":
-                self.data.setdefault("aws_availability_zones",
-                                     {"available": {"state": "available"}})
+                self.data.setdefault("aws_availability_zones", {"available": {
+                    "state": "available",
+                    "//": f"checkov:skip=CKV_AWS_394:{ZONES_AT_DEPLOY_TIME.reason}"}})
                 return f"${{data.aws_availability_zones.available.names[{index}]}}"
             if list(items) == ["Fn::Split"]:
                 separator, text = items["Fn::Split"]
@@ -297,15 +300,22 @@ def _ingress(t, n, p, r):
 
 
 def _load_balancer(t, n, p, r):
-    attributes = key_values(p, "LoadBalancerAttributes",
-                            {"routing.http.drop_invalid_header_fields.enabled"})
+    attributes = key_values(p, "LoadBalancerAttributes", {
+        "routing.http.drop_invalid_header_fields.enabled", "deletion_protection.enabled",
+        "access_logs.s3.enabled", "access_logs.s3.bucket", "access_logs.s3.prefix"})
+    access_logs = ({"access_logs": {"enabled": True,
+                                    "bucket": t.val(attributes["access_logs.s3.bucket"]),
+                                    "prefix": attributes["access_logs.s3.prefix"]}}
+                   if attributes.get("access_logs.s3.enabled") == "true" else {})
     t.add("aws_lb", snake(n), {
         "name": p["Name"], "internal": p["Scheme"] == "internal",
         "load_balancer_type": p["Type"], "subnets": t.val(p["Subnets"]),
         "security_groups": t.val(p["SecurityGroups"]),
         "drop_invalid_header_fields":
             attributes.get("routing.http.drop_invalid_header_fields.enabled") == "true",
-        "tags": tags(t, p)})
+        "enable_deletion_protection":
+            attributes.get("deletion_protection.enabled") == "true",
+        **access_logs, "tags": tags(t, p)})
 
 
 def _target_group(t, n, p, r):
@@ -527,7 +537,9 @@ def _alarm(t, n, p, r):
         "dimensions": {d["Name"]: t.val(d["Value"]) for d in p["Dimensions"]},
         "period": p["Period"], "evaluation_periods": p["EvaluationPeriods"],
         "threshold": p["Threshold"], "comparison_operator": p["ComparisonOperator"],
-        "treat_missing_data": p["TreatMissingData"], **statistic, "tags": tags(t, p)})
+        "treat_missing_data": p["TreatMissingData"], **statistic,
+        **({"alarm_actions": t.val(p["AlarmActions"])} if "AlarmActions" in p else {}),
+        "tags": tags(t, p)})
 
 
 def _function(t, n, p, r):
@@ -570,11 +582,23 @@ def _topic(t, n, p, r):
         "endpoint": "${var.notification_email}"})
 
 
+def _flow_log(t, n, p, r):
+    if p["ResourceType"] != "VPC":
+        raise Untranslated(f"{n}: flow logs of a {p['ResourceType']}")
+    t.add("aws_flow_log", snake(n), {
+        "vpc_id": t.val(p["ResourceId"]), "traffic_type": p["TrafficType"],
+        "log_destination_type": p["LogDestinationType"],
+        "log_destination": t.val(p["LogDestination"])})
+
+
+BUCKET_PREFIXES = {"ArtifactBucket": "artifacts-", "LogBucket": "logs-"}
+
+
 def _bucket(t, n, p, r):
     name = snake(n)
     bucket = f"${{aws_s3_bucket.{name}.id}}"
     (rule,) = p["LifecycleConfiguration"]["Rules"]
-    t.add("aws_s3_bucket", name, {"bucket_prefix": "artifacts-", "tags": tags(t, p),
+    t.add("aws_s3_bucket", name, {"bucket_prefix": BUCKET_PREFIXES[n], "tags": tags(t, p),
                                   # DeletionPolicy Retain: Terraform keeps it on destroy too.
                                   "lifecycle": {"prevent_destroy": True}})
     t.add("aws_s3_bucket_versioning", name, {"bucket": bucket, "versioning_configuration": {
@@ -592,14 +616,20 @@ def _bucket(t, n, p, r):
     (ownership,) = p["OwnershipControls"]["Rules"]
     t.add("aws_s3_bucket_ownership_controls", name, {"bucket": bucket, "rule": {
         "object_ownership": ownership["ObjectOwnership"]}})
+    expiry = ({"expiration": {"days": rule["ExpirationInDays"]},
+               "noncurrent_version_expiration": {
+                   "noncurrent_days": rule["NoncurrentVersionExpiration"]["NoncurrentDays"]}}
+              if "ExpirationInDays" in rule else {})
     t.add("aws_s3_bucket_lifecycle_configuration", name, {"bucket": bucket, "rule": {
-        "id": rule["Id"], "status": rule["Status"], "filter": {},
-        "expiration": {"days": rule["ExpirationInDays"]},
-        "noncurrent_version_expiration": {
-            "noncurrent_days": rule["NoncurrentVersionExpiration"]["NoncurrentDays"]},
+        "id": rule.get("Id", "expire"), "status": rule["Status"], "filter": {}, **expiry,
         "abort_incomplete_multipart_upload": {
             "days_after_initiation": rule["AbortIncompleteMultipartUpload"][
                 "DaysAfterInitiation"]}}})
+    if "LoggingConfiguration" in p:
+        logging = p["LoggingConfiguration"]
+        t.add("aws_s3_bucket_logging", name, {
+            "bucket": bucket, "target_bucket": t.val(logging["DestinationBucketName"]),
+            "target_prefix": logging["LogFilePrefix"]})
 
 
 def _bucket_policy(t, n, p, r):
@@ -704,6 +734,9 @@ CONVERTERS: dict[str, Callable] = {
     "AWS::CodeBuild::Project": _project,
     "AWS::CodePipeline::Pipeline": _pipeline,
     "AWS::Events::Rule": _rule_resource,
+    "AWS::EC2::FlowLog": _flow_log,
+    "AWS::WAFv2::WebACLAssociation": _simple("aws_wafv2_web_acl_association", {
+        "ResourceArn": "resource_arn", "WebACLArn": "web_acl_arn"}),
 }
 
 # Resource attributes with a Terraform meaning (DependsOn) or none needed (the policies:

@@ -4,14 +4,16 @@ Security scanners read the template; a finding that the design accepts is waived
 scanner and a reviewer read it, in the resource's `Metadata`:
 
 - checkov: `Metadata.checkov.skip[{id, comment}]`, which checkov honours itself;
-- cfripper: `Metadata.cfripper.skip{rule: reason}`, honoured through the filter in
-  tests/scanners/cfripper_filters (cfripper has no Metadata suppression of its own);
+- cfripper: `Metadata.cfripper.skip{rule: reason}`, honoured through filters that `make scan`
+  writes from it (cfripper has no Metadata suppression of its own);
 - cfn-lint: `Metadata.cfn-lint.config.ignore_checks`, for a style hint we cannot follow;
 - cfn-guard with AWS Control Tower's proactive-control rules: `Metadata.guard.SuppressedRules`,
   the convention of AWS's guard rules registry. The Control Tower rules do not read it and
   neither does the Control Tower hook in an account (it sees resource properties only), so a
   control that is turned on still fails the stack; `make scan` honours it, and the README says
-  which controls our design cannot pass and which settings pass the others.
+  which controls our design cannot pass and which settings pass the others. Since no tool
+  that reads the deployed template honours it, it is in the readable template only
+  (template.yaml), like the waivers only the Terraform rendition needs.
 
 The Terraform rendition carries the same waivers as a `//` comment on the resource
 (stacks/terraform.py), since checkov reads no skips from `.tf.json` (bridgecrewio/checkov#4634).
@@ -25,6 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from troposphere import BaseAWSObject
+
+
+# Metadata keys that only documentation and `make scan` read: left out of the deployable
+# template (stacks/template.py), where they would only spend bytes.
+DOCUMENTATION_ONLY_WAIVERS = ("guard", "terraform")
 
 
 @dataclass(frozen=True)
@@ -81,19 +88,19 @@ def waived(resource: dict, scanner: str) -> dict[str, str]:
 # security posture table is generated from this list (tests/generated.py).
 
 LAMBDA_CONCURRENCY = Waiver(
-    "Runs once a deployment; reserved concurrency fails in accounts limited to 10",
+    "Runs once a deploy; reserving fails where the limit is 10",
     checkov=("CKV_AWS_115",))
 LAMBDA_DEAD_LETTERS_GUARD = Waiver(
-    "CloudFormation waits for its answer; a lost event fails the stack operation",
+    "CloudFormation awaits it; a lost event fails the update",
     checkov=("CKV_AWS_116",))
 LAMBDA_DEAD_LETTERS_HOOK = Waiver(
-    "CodeDeploy waits for its status and rolls back on timeout; nothing to replay",
+    "CodeDeploy awaits it and rolls back on timeout",
     checkov=("CKV_AWS_116",))
 LAMBDA_ENVIRONMENT_PLAIN = Waiver(
-    "Variables are the test URL and probe settings, none secret",
+    "Only the test URL and probe settings: no secrets",
     checkov=("CKV_AWS_173",))
 GUARD_OUTSIDE_VPC = Waiver(
-    "Calls only the ELB and CloudFormation APIs, never the service's network",
+    "Calls only ELB and CloudFormation APIs, not the VPC",
     checkov=("CKV_AWS_117",), guard=("lambda_inside_vpc_check",))
 HOOK_UNTRACED_UNSIGNED = Waiver(
     "Code ships in this configuration, reviewed with it; its log records every probe",
@@ -102,13 +109,13 @@ HOOK_IN_A_LISTED_VPC = Waiver(
     "In the VPC: SubnetIds is the ServiceSubnetIds list parameter, unresolved by the rule",
     guard=("lambda_inside_vpc_check",))
 HOOK_NETWORK_INTERFACES = Waiver(
-    "Lambda VPC interfaces: AWS documents these EC2 actions on * (README, Permissions)",
+    "Lambda's VPC actions: AWS grants them on * (README)",
     checkov=("CKV_AWS_111",))
 LOGS_AWS_KEY = Waiver(
-    "Encrypted with an AWS key; a customer key needs a key policy outside this stack",
+    "AWS-managed key; a CMK needs a key policy for logs",
     checkov=("CKV_AWS_158",), guard=("cloudwatch_log_group_encrypted_check",))
 IMAGES_AWS_KEY = Waiver(
-    "Encrypted with AES-256 by ECR; a customer key adds no access boundary here",
+    "AES-256 by ECR; a CMK adds no access boundary here",
     checkov=("CKV_AWS_136",))
 ARTIFACTS_AWS_KEY = Waiver(
     "SSE-S3, TLS-only, private; only this stack's roles read it",
@@ -132,19 +139,19 @@ PRIVILEGED_BUILD = Waiver(
     "docker build needs the Docker daemon: privileged mode; builds only this repository",
     guard=("codebuild_project_environment_privileged_check",), terraform=("CKV_AWS_316",))
 ALARMS_READ_BY_CODEDEPLOY = Waiver(
-    "CodeDeploy reads its state to stop and roll back a deployment",
+    "CodeDeploy reads its state to roll back; notifications.enabled adds the topic as action",
     guard=("cloudwatch_alarm_action_check",))
 PUBLIC_HTTPS = Waiver(
-    "Public entry point: 443 serves HTTPS, 80 only redirects to it",
+    "Public entry: HTTPS 443; 80 only redirects",
     checkov=("CKV_AWS_260",), cfripper=("EC2SecurityGroupOpenToWorldRule",))
 PUBLIC_HTTP = Waiver(
-    "Public entry point; listeners.https = false serves HTTP on 80",
+    "Public entry; listeners.https = false: HTTP 80",
     checkov=("CKV_AWS_260",), cfripper=("EC2SecurityGroupOpenToWorldRule",))
 PUBLIC_LOAD_BALANCER = Waiver(
-    "Internet-facing by design: the service's public entry point",
+    "Internet-facing: the service's public entry point",
     cfripper=("PublicELBCheckerRule",))
 FROM_LOAD_BALANCER_ONLY = Waiver(
-    "Open only to the load balancer's security group, not to 0.0.0.0/0",
+    "Open only to the load balancer's security group",
     checkov=("CKV_AWS_260",))
 PLAIN_HTTP_BEHIND_THE_LOAD_BALANCER = Waiver(
     "TLS ends at the load balancer; tasks take HTTP from its security group only",
@@ -153,11 +160,29 @@ CERTIFICATE_PARAMETER = Waiver(
     "CertificateArn parameter, AllowedPattern: ACM ARNs only; the rule reads the Ref",
     guard=("elbv2_acm_certificate_required_check",))
 HTTP_ONLY_PRODUCTION = Waiver(
-    "listeners.https = false: no certificate, production is HTTP",
+    "listeners.https = false: no certificate, plain HTTP",
     checkov=("CKV_AWS_2", "CKV_AWS_103"), guard=("alb_http_to_https_redirection_check",))
 HTTP_ONLY_TEST = Waiver(
-    "listeners.https = false: no certificate; reachable from test_cidrs only",
+    "listeners.https = false; only test_cidrs reach it",
     checkov=("CKV_AWS_2", "CKV_AWS_103"), guard=("alb_http_to_https_redirection_check",))
 JOIN_FOR_CONTROL_TOWER = Waiver(
     "Fn::Join, not Fn::Sub: Control Tower's S3.PR.8 rule reads the objects' ARN only so",
     cfn_lint=("I1022",))
+NO_DELETION_PROTECTION = Waiver(
+    "load_balancer.deletion_protection is off, so the stack can be deleted; on for production",
+    guard=("elbv2_deletion_protection_enabled_check",), terraform=("CKV_AWS_150",))
+NO_WEB_ACL = Waiver(
+    "load_balancer.web_acl is off: no web ACL was given (WebAclArn); on to attach yours",
+    terraform=("CKV2_AWS_28",))
+LOGS_SSE_S3_ONLY = Waiver(
+    "SSE-S3: ELB access logs and S3 server access logs accept no other bucket encryption",
+    guard=("s3_bucket_default_encryption_kms_check",), terraform=("CKV_AWS_145",))
+LOG_BUCKET_NOT_LOGGED = Waiver(
+    "The log bucket: logging itself would loop",
+    checkov=("CKV_AWS_18",), guard=("s3_bucket_logging_enabled_check",))
+ZONES_AT_DEPLOY_TIME = Waiver(
+    "The region is chosen at deploy time: no zone list to pin; subnets take its first two",
+    terraform=("CKV_AWS_394",))
+LOGS_NOT_REPLICATED = Waiver(
+    "Logs stay in their region; copying them to a log archive is the organisation's choice",
+    terraform=("CKV_AWS_144",))

@@ -19,6 +19,9 @@ resources, and serves the real APIs to read them back. What it cannot do, and wh
   where its ELBv2 API knows weighted forwards too: `weighted_forwards_in_moto` lets the
   handler pass a ForwardConfig through to the API's model (in this process only, so the
   rehearsal runs moto's server in a thread of this process).
+- moto looks a flow log's S3 destination up as a bucket named by everything after the ARN's
+  last colon, prefix included (`bucket/flow-logs/`), and fails; AWS takes a prefix there. The
+  flow log gets the bucket's own ARN.
 Application Auto Scaling and CloudWatch alarms are skipped by moto itself with a warning.
 
 Two fixtures of the guard's tests live here too: a stand-in for the presigned URL a custom
@@ -95,6 +98,11 @@ def moto_ready(template: dict, starting_count: int, answer: dict[str, str] = AT_
         del resources[name]
     template["Outputs"] = {key: out for key, out in template["Outputs"].items()
                            if not _refers_to(out, dropped)}
+    for resource in resources.values():
+        if resource["Type"] == "AWS::EC2::FlowLog":
+            destination = resource["Properties"]["LogDestination"]["Fn::Sub"]
+            bucket = destination.removeprefix("${").split(".Arn}", 1)[0]
+            resource["Properties"]["LogDestination"] = {"Fn::GetAtt": [bucket, "Arn"]}
     service = resources["Service"]["Properties"]
     service["DesiredCount"] = starting_count
     service["TaskDefinition"] = {"Ref": "TaskDefinition"}

@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from stacks.settings import load_settings, parse_settings  # noqa: E402
-from stacks.template import build_stack, deployable  # noqa: E402
+from stacks.intrinsics import load_template  # noqa: E402
+from stacks.template import build_stack, deployable, readable  # noqa: E402
 from stacks.terraform import render_terraform_files  # noqa: E402
 from stacks.waivers import waived  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
-FILTERS = ROOT / "tests" / "scanners" / "cfripper_filters"
 # The address cfripper reads in place of a NAT gateway's address (RFC 5737 documentation range).
 DOCUMENTATION_ADDRESS = "203.0.113.1/32"
 
@@ -62,6 +62,8 @@ def render(out: Path) -> dict[str, Path]:
         (folder / "terraform").mkdir(parents=True, exist_ok=True)
         stack = build_stack(settings)
         (folder / "template.json").write_text(deployable(stack), encoding="utf-8")
+        # The cfn-guard waivers are in the readable template only (stacks/waivers.py).
+        (folder / "template.yaml").write_text(readable(stack), encoding="utf-8")
         for relative, body in render_terraform_files(settings).items():
             target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -95,10 +97,12 @@ def terraform_waivers(folder: Path) -> dict[str, dict[str, str]]:
     """Terraform address -> {check: reason} from the `//` comments the rendition carries."""
     found: dict[str, dict[str, str]] = {}
     for path in (folder / "terraform").glob("*.tf.json"):
-        for kind, bodies in json.loads(path.read_text()).get("resource", {}).items():
-            for name, body in bodies.items():
-                found[f"{kind}.{name}"] = dict(
-                    re.findall(r"checkov:skip=([A-Z0-9_]+):([^\n]+)", body.get("//", "")))
+        document = json.loads(path.read_text())
+        for block, prefix in (("resource", ""), ("data", "data.")):
+            for kind, bodies in document.get(block, {}).items():
+                for name, body in bodies.items():
+                    found[f"{prefix}{kind}.{name}"] = dict(re.findall(
+                        r"checkov:skip=([A-Z0-9_]+):([^\n]+)", body.get("//", "")))
     return found
 
 
@@ -129,10 +133,12 @@ def run_checkov(checkov: str, folders: dict[str, Path]) -> tuple[list[Finding], 
                 passed += summary.get("passed", 0)
                 skipped += summary.get("skipped", 0)
                 for check in report.get("results", {}).get("failed_checks", []):
-                    # terraform_json names some resources "resource.<name>"
+                    # terraform_json names some blocks "resource.<name>" or "data.<name>"
                     address = check["resource"]
-                    if address.startswith("resource."):
-                        address = next((a for a in waivers if a.split(".")[1] == address[9:]),
+                    if address not in waivers:
+                        address = next((a for a in waivers
+                                        if a.split(".")[-1] == address.split(".")[-1]
+                                        and a.startswith("data.") == address.startswith("data.")),
                                        address)
                     if check["check_id"] in waivers.get(address, {}):
                         skipped += 1
@@ -150,11 +156,30 @@ def run_checkov(checkov: str, folders: dict[str, Path]) -> tuple[list[Finding], 
 
 # --- cfripper -------------------------------------------------------------------------------
 
-def _cfripper_findings(cfripper: str, path: Path) -> set[tuple[str, str, str]] | str:
+CFRIPPER_FILTERS = """\
+# Written by tests/scan.py from the template's Metadata.cfripper waivers: cfripper has no
+# Metadata suppression of its own, and not every rule hands its filters the resource (the
+# wildcard-resource rule gives only its logical id), so each waiver becomes a filter on the
+# logical id and the rule. A filter's eval must be cfripper's expression dict: any other value
+# is taken as a constant, and a Python callable is truthy, which would allow every finding.
+from cfripper.config.filter import Filter
+from cfripper.model.enums import RuleMode
+
+WAIVERS = {waivers!r}
+
+FILTERS = [
+    Filter(reason=reason, rule_mode=RuleMode.ALLOWED, rules={{rule}},
+           eval={{"eq": [{{"ref": "logical_id"}}, logical_id]}})
+    for (logical_id, rule), reason in WAIVERS.items() if reason.strip()
+]
+"""
+
+
+def _cfripper_findings(cfripper: str, path: Path, filters: Path) -> set[tuple[str, str, str]] | str:
     """(rule, resource, reason) of each blocking finding, or cfripper's error output."""
     result = subprocess.run(
         [cfripper, str(path), "--resolve", "--format", "json", "--logging", "ERROR",
-         "--rules-filters-folder", str(FILTERS)],
+         "--rules-filters-folder", str(filters)],
         capture_output=True, text=True, check=False)
     if result.returncode not in (0, 2):
         return result.stderr.strip()[-400:] or result.stdout.strip()[-400:]
@@ -174,18 +199,27 @@ def run_cfripper(cfripper: str, folders: dict[str, Path]) -> tuple[list[Finding]
         bare = json.loads(json.dumps(template))
         for resource in bare["Resources"].values():
             resource.pop("Metadata", None)
+        waivers = {(logical_id, rule): reason
+                   for logical_id, resource in template["Resources"].items()
+                   for rule, reason in waived(resource, "cfripper").items()}
+        filters = folder / "cfripper-filters"
+        filters.mkdir(exist_ok=True)
+        (filters / "waivers.py").write_text(CFRIPPER_FILTERS.format(waivers=waivers),
+                                            encoding="utf-8")
+        empty = folder / "cfripper-no-filters"
+        empty.mkdir(exist_ok=True)
         runs = {}
-        for label, document in (("", template), (".bare", bare)):
+        for label, document, folder_of_filters in (("", template, filters),
+                                                   (".bare", bare, empty)):
             path = folder / f"template.for-cfripper{label}.json"
             path.write_text(json.dumps(document), encoding="utf-8")
-            runs[label] = _cfripper_findings(cfripper, path)
+            runs[label] = _cfripper_findings(cfripper, path, folder_of_filters)
         crashed = [run for run in runs.values() if isinstance(run, str)]
         if crashed:
             findings.append(Finding("cfripper", variant, "(template)", "crash", crashed[0]))
             lines.append(f"cfripper                 {variant:<18} crashed")
             continue
-        waivers = {(rule, logical_id) for logical_id, resource in template["Resources"].items()
-                   for rule in waived(resource, "cfripper")}
+        waivers = {(rule, logical_id) for logical_id, rule in waivers}
         before = {(rule, resource) for rule, resource, _ in runs[".bare"]}
         for rule, resource, reason in sorted(runs[""]):
             findings.append(Finding("cfripper", variant, resource, rule, reason))
@@ -213,7 +247,7 @@ def run_guard(guard: str, rules: str, folders: dict[str, Path]) -> tuple[list[Fi
     findings, lines = [], []
     for variant, folder in folders.items():
         path = folder / "template.json"
-        template = json.loads(path.read_text())
+        template = load_template((folder / "template.yaml").read_text())
         result = subprocess.run(
             [guard, "validate", "--rules", rules, "--data", str(path), "--structured",
              "--output-format", "json", "--show-summary", "none"],

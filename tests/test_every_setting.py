@@ -171,6 +171,12 @@ def _(s, t):
     assert len(groups) >= 3  # the service's, the build's and the guard's at least
     days = {g.get("RetentionInDays") for g in groups}
     assert days == ({s.service.log_retention_days} if s.service.log_retention_days else {None})
+    if "LogBucket" in t["Resources"]:  # the log bucket keeps its logs as long
+        (rule,) = t["Resources"]["LogBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+        kept = (rule.get("ExpirationInDays"),
+                rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays"))
+        retention = s.service.log_retention_days or None
+        assert kept == (retention, retention)
 
 
 @check("service.keep_images")
@@ -281,6 +287,63 @@ def _(s, t):
 def _(s, t):
     policies = {p.get("SslPolicy") for p in listeners(t).values()} - {None}
     assert policies == ({s.listeners.ssl_policy} if s.listeners.https else set())
+
+
+# --- [load_balancer] --------------------------------------------------------------------------
+# Where the services write, as AWS documents their keys: an ALB's access logs go to
+# bucket/prefix/AWSLogs/<account>/elasticloadbalancing/..., a VPC's flow logs to
+# bucket/prefix/AWSLogs/<account>/vpcflowlogs/..., S3 server access logs to bucket/<prefix>.
+
+def lb_attributes(t: dict) -> dict:
+    return {a["Key"]: a["Value"] for a in
+            one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")["LoadBalancerAttributes"]}
+
+
+def log_writers(t: dict) -> dict[str, list]:
+    """Service principal -> the resources the log bucket's policy lets it write."""
+    policies = [p for p in of_type(t, "AWS::S3::BucketPolicy")
+                if p["Bucket"] == {"Ref": "LogBucket"}]
+    return {s["Principal"]["Service"]: s["Resource"]
+            for p in policies for s in p["PolicyDocument"]["Statement"]
+            if s["Effect"] == "Allow" and s["Action"] == ["s3:PutObject"]}
+
+
+@check("load_balancer.access_logs")
+def _(s, t):
+    attributes, writers = lb_attributes(t), log_writers(t)
+    artifacts = t["Resources"]["ArtifactBucket"]["Properties"]
+    if s.load_balancer.access_logs:
+        assert attributes["access_logs.s3.enabled"] == "true"
+        assert attributes["access_logs.s3.bucket"] == {"Ref": "LogBucket"}
+        prefix = attributes["access_logs.s3.prefix"]
+        assert writers["logdelivery.elasticloadbalancing.amazonaws.com"] == [
+            {"Fn::Sub": f"${{LogBucket.Arn}}/{prefix}/AWSLogs/${{AWS::AccountId}}/*"}]
+        logging = artifacts["LoggingConfiguration"]
+        assert logging["DestinationBucketName"] == {"Ref": "LogBucket"}
+        assert writers["logging.s3.amazonaws.com"] == [
+            {"Fn::Sub": f"${{LogBucket.Arn}}/{logging['LogFilePrefix']}*"}]
+    else:
+        assert not any(k.startswith("access_logs.") for k in attributes)
+        assert "LoggingConfiguration" not in artifacts
+        assert not {"logdelivery.elasticloadbalancing.amazonaws.com",
+                    "logging.s3.amazonaws.com"} & set(writers)
+
+
+@check("load_balancer.deletion_protection")
+def _(s, t):
+    assert (lb_attributes(t).get("deletion_protection.enabled") == "true") == \
+        s.load_balancer.deletion_protection
+
+
+@check("load_balancer.web_acl")
+def _(s, t):
+    associations = of_type(t, "AWS::WAFv2::WebACLAssociation")
+    if s.load_balancer.web_acl:
+        assert associations == [{"ResourceArn": {"Ref": "LoadBalancer"},
+                                 "WebACLArn": {"Ref": "WebAclArn"}}]
+        assert t["Parameters"]["WebAclArn"]["AllowedPattern"].find(":regional/webacl/") > 0
+    else:
+        assert associations == [] and "WebAclArn" not in t["Parameters"]
 
 
 # --- [deployment] -----------------------------------------------------------------------------
@@ -421,6 +484,21 @@ def _(s, t):
     assert len(of_type(t, "AWS::EC2::NatGateway")) == expected
 
 
+@check("network.flow_logs")
+def _(s, t):
+    flow_logs = of_type(t, "AWS::EC2::FlowLog")
+    if s.network.mode == "create" and s.network.flow_logs:
+        (flow_log,) = flow_logs
+        assert flow_log["ResourceId"] == {"Ref": "Vpc"} and flow_log["ResourceType"] == "VPC"
+        assert flow_log["TrafficType"] == "ALL" and flow_log["LogDestinationType"] == "s3"
+        destination = flow_log["LogDestination"]["Fn::Sub"]
+        assert destination.startswith("${LogBucket.Arn}/")
+        assert log_writers(t)["delivery.logs.amazonaws.com"] == [
+            {"Fn::Sub": f"{destination}AWSLogs/${{AWS::AccountId}}/*"}]
+    else:
+        assert flow_logs == [] and "delivery.logs.amazonaws.com" not in log_writers(t)
+
+
 @check("network.assign_public_ip")
 def _(s, t):
     network = one(t, "AWS::ECS::Service")["NetworkConfiguration"]["AwsvpcConfiguration"]
@@ -490,7 +568,7 @@ def _(s, t):
 
 @check("pipeline.artifact_retention_days")
 def _(s, t):
-    (rule,) = one(t, "AWS::S3::Bucket")["LifecycleConfiguration"]["Rules"]
+    (rule,) = t["Resources"]["ArtifactBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     days = s.pipeline.artifact_retention_days
     assert (rule["ExpirationInDays"], rule["NoncurrentVersionExpiration"]["NoncurrentDays"]) \
         == (days, days)

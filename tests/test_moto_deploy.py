@@ -37,6 +37,12 @@ def parameters_for(template: dict) -> dict[str, str]:
     if "CertificateArn" in required:
         values["CertificateArn"] = boto3.client("acm", region_name=REGION).request_certificate(
             DomainName="app.example.com")["CertificateArn"]
+    if "WebAclArn" in required:
+        values["WebAclArn"] = boto3.client("wafv2", region_name=REGION).create_web_acl(
+            Name="webapp", Scope="REGIONAL", DefaultAction={"Allow": {}},
+            VisibilityConfig={"SampledRequestsEnabled": False,
+                              "CloudWatchMetricsEnabled": False,
+                              "MetricName": "webapp"})["Summary"]["ARN"]
     if "VpcId" in required:
         ec2 = boto3.client("ec2", region_name=REGION)
         vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]

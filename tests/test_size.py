@@ -29,6 +29,7 @@ from stacks.settings import (COMPUTE_TYPES, ENTRY_POINT_CHARS_MAX, FARGATE_MEMOR
                              HOOK_PATHS_CHARS_MAX, LOG_RETENTION_DAYS, RESOURCE_ID_MAX, SECTIONS,
                              SettingsError, key_types, parse_settings)
 from stacks.template import deployable, build_stack
+from stacks.waivers import DOCUMENTATION_ONLY_WAIVERS
 from variants import LARGEST, VARIANTS, deployed, document, settings_for
 
 DIRECT_UPLOAD_LIMIT = 51_200
@@ -182,7 +183,7 @@ def _with(section: str, key: str, value: Any) -> dict:
     data = copy.deepcopy(LARGEST)
     data[section][key] = value
     if (section, key, value) == ("network", "mode", "existing"):
-        for excluded in ("vpc_cidr", "nat_gateways"):
+        for excluded in ("vpc_cidr", "nat_gateways", "flow_logs"):
             data["network"].pop(excluded)
     if (section, key, value) == ("pipeline", "source", "s3"):
         data["pipeline"].pop("branch")
@@ -238,7 +239,8 @@ def test_deployable_is_the_readable_template_with_minified_code_and_no_sids(vari
         code = resource.get("Properties", {}).get("Code", {})
         if "ZipFile" in code:
             code["ZipFile"] = shipped_minified(code["ZipFile"])
-        resource.get("Metadata", {}).pop("terraform", None)
+        for key in DOCUMENTATION_ONLY_WAIVERS:
+            resource.get("Metadata", {}).pop(key, None)
         if resource.get("Metadata") == {}:
             del resource["Metadata"]
     assert compact == _without_sids(readable)

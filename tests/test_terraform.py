@@ -93,6 +93,8 @@ def _placeholder(variable: dict) -> object:
                 "example-bucket",
                 "arn:aws:acm:eu-west-1:111122223333:certificate/0123abcd-0123-4567-89ab-0123456789ab",
                 "arn:aws:codeconnections:eu-west-1:111122223333:connection/"
+                "0123abcd-0123-4567-89ab-0123456789ab",
+                "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/webapp/"
                 "0123abcd-0123-4567-89ab-0123456789ab"]
     pattern = re.search(r'regex\("((?:[^"\\]|\\.)*)"', condition)
     if pattern:

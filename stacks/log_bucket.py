@@ -1,0 +1,79 @@
+"""The log bucket: load balancer access logs, the artifact bucket's server access logs and the
+created VPC's flow logs, each under its own prefix, kept as long as the CloudWatch logs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import GetAtt, Join, Ref, Sub, Template, s3
+
+from policies.bucket import log_deliveries
+
+from .settings import Settings
+from .waivers import (BUCKET_NO_EVENTS, BUCKET_NO_OBJECT_LOCK, JOIN_FOR_CONTROL_TOWER,
+                      LOG_BUCKET_NOT_LOGGED, LOGS_NOT_REPLICATED, LOGS_SSE_S3_ONLY, waive)
+
+
+@dataclass(frozen=True)
+class LogBucket:
+    bucket: s3.Bucket
+    policy: s3.BucketPolicy
+
+    def under(self, prefix: str) -> Sub:
+        """The ARN of a prefix of the bucket, the form log destinations take."""
+        return _under(self.bucket, prefix)
+
+
+def _under(bucket: s3.Bucket, prefix: str) -> Sub:
+    return Sub(f"${{{bucket.title}.Arn}}/{prefix}")
+
+
+def wants_log_bucket(settings: Settings) -> bool:
+    return settings.load_balancer.access_logs or flow_logs(settings)
+
+
+def flow_logs(settings: Settings) -> bool:
+    return settings.network.mode == "create" and settings.network.flow_logs
+
+
+def build_log_bucket(template: Template, settings: Settings) -> LogBucket | None:
+    if not wants_log_bucket(settings):
+        return None
+    days = settings.service.log_retention_days
+    bucket = template.add_resource(waive(s3.Bucket(
+        "LogBucket",
+        # Retained, like the artifact bucket: logs outlive the stack they describe.
+        DeletionPolicy="Retain",
+        UpdateReplacePolicy="Retain",
+        BucketEncryption=s3.BucketEncryption(ServerSideEncryptionConfiguration=[
+            s3.ServerSideEncryptionRule(
+                ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+                    SSEAlgorithm="AES256"))]),
+        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True,
+            RestrictPublicBuckets=True),
+        OwnershipControls=s3.OwnershipControls(Rules=[
+            s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
+        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
+            Status="Enabled",
+            # service.log_retention_days = 0 keeps logs forever, as in CloudWatch Logs.
+            **({"ExpirationInDays": days,
+                "NoncurrentVersionExpiration": s3.NoncurrentVersionExpiration(
+                    NoncurrentDays=days)} if days else {}),
+            AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
+                DaysAfterInitiation=1),
+        )]),
+    ), LOGS_SSE_S3_ONLY, LOG_BUCKET_NOT_LOGGED, LOGS_NOT_REPLICATED, BUCKET_NO_OBJECT_LOCK,
+        BUCKET_NO_EVENTS))
+    policy = template.add_resource(waive(s3.BucketPolicy(
+        "LogBucketPolicy",
+        Bucket=Ref(bucket),
+        PolicyDocument=log_deliveries(
+            GetAtt(bucket, "Arn"), Join("", [GetAtt(bucket, "Arn"), "/*"]),
+            lambda prefix: _under(bucket, f"{prefix}*"), Ref("AWS::AccountId"),
+            load_balancer=settings.load_balancer.access_logs,
+            server_access=settings.load_balancer.access_logs,
+            flow_logs=flow_logs(settings)),
+    ), JOIN_FOR_CONTROL_TOWER))
+    return LogBucket(bucket, policy)
