@@ -80,7 +80,8 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
         VpcConfig=awslambda.VPCConfig(SubnetIds=network.service_subnets,
                                       SecurityGroupIds=[GetAtt(hook_group, "GroupId")]),
         Environment=awslambda.Environment(Variables={
-            "TEST_URL": Sub(f"http://${{{load_balancing.load_balancer.title}.DNSName}}:"
+            "TEST_URL": Sub(f"{'https' if settings.listeners.https else 'http'}://"
+                            f"${{{load_balancing.load_balancer.title}.DNSName}}:"
                             f"{test_port}"),
             "PATHS": ",".join(paths),
             "REQUESTS": str(hooks.requests),

@@ -82,23 +82,25 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
                                                                  colour))
                      for colour in COLOURS}
     https = settings.listeners.https
+    # With a certificate both listeners serve TLS with it: test traffic is no less private.
+    tls = ({"Certificates": [elb.Certificate(CertificateArn=Ref(params.certificate_arn))],
+            "SslPolicy": settings.listeners.ssl_policy} if https else {})
     production = elb.Listener(
         "ProductionListener",
         LoadBalancerArn=Ref(load_balancer),
         Port=HTTPS if https else HTTP,
         Protocol="HTTPS" if https else "HTTP",
-        **({"Certificates": [elb.Certificate(CertificateArn=Ref(params.certificate_arn))],
-            "SslPolicy": settings.listeners.ssl_policy} if https else {}),
+        **tls,
     )
     waive(production, CERTIFICATE_PARAMETER if https else HTTP_ONLY_PRODUCTION)
     test = elb.Listener(
         "TestListener",
         LoadBalancerArn=Ref(load_balancer),
         Port=settings.listeners.test_port,
-        Protocol="HTTP",
+        Protocol="HTTPS" if https else "HTTP",
+        **tls,
     )
-    if not https:
-        waive(test, HTTP_ONLY_TEST)
+    waive(test, CERTIFICATE_PARAMETER if https else HTTP_ONLY_TEST)
     # The guard gives both their default actions, from the live routes.
     guard = guard_listeners(template, settings, names, target_groups,
                             {"Production": production, "Test": test})

@@ -20,7 +20,7 @@ def build_outputs(template: Template, settings: Settings, load_balancing: LoadBa
     outputs = [
         ("ProductionUrl", Sub(f"{scheme}://${{{lb}.DNSName}}/"),
          "Production; point your domain at the load balancer"),
-        ("TestUrl", Sub(f"http://${{{lb}.DNSName}}:{settings.listeners.test_port}/"),
+        ("TestUrl", Sub(f"{scheme}://${{{lb}.DNSName}}:{settings.listeners.test_port}/"),
          "Test listener: new tasks during a deployment"),
         ("LoadBalancerDnsName", dns, "Load balancer DNS name"),
         ("ClusterName", Ref(ecs_service.cluster), "ECS cluster"),

@@ -198,8 +198,8 @@ class HealthCheckSettings(Section):
 
 class ListenerSettings(Section):
     https: Annotated[bool, setting(
-        "Production on HTTPS 443 with a 301 redirect from 80 (needs the CertificateArn "
-        "parameter); false serves production on plain HTTP 80.",
+        "Production on HTTPS 443 with a 301 redirect from 80, and the test listener on HTTPS, "
+        "with the CertificateArn parameter's certificate; false serves both on plain HTTP.",
         "true or false")] = True
     test_port: Annotated[int, setting(
         "Port of the test listener, which forwards to the replacement (green) tasks.",

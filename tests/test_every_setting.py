@@ -259,7 +259,9 @@ def _(s, t):
     route = deploy_group(t)["LoadBalancerInfo"]["TargetGroupPairInfoList"][0]
     (test_listener,) = [p for p in of_type(t, "AWS::ElasticLoadBalancingV2::Listener")
                         if {"Ref": _logical_id(t, p)} in route["TestTrafficRoute"]["ListenerArns"]]
-    assert test_listener["Port"] == port and test_listener["Protocol"] == "HTTP"
+    assert test_listener["Port"] == port
+    # TLS with the production certificate when there is one (listeners.https).
+    assert test_listener["Protocol"] == ("HTTPS" if s.listeners.https else "HTTP")
     assert all(rule["FromPort"] == rule["ToPort"] == port for rule in ingress(t)
                if rule.get("Description") in ("Testers", "Test-traffic hook via NAT"))
     assert t["Outputs"]["TestUrl"]["Value"]["Fn::Sub"].endswith(f":{port}/")

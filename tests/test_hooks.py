@@ -61,6 +61,47 @@ def server():
     httpd.shutdown()
 
 
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for the service's domain, not for the address the probe calls, signed
+    by nobody: what a test listener with an imported certificate serves."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "app.example.com")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName("app.example.com")]),
+                                  critical=False)
+                   .sign(key, hashes.SHA256()))
+    cert, private = directory / "cert.pem", directory / "key.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    return cert, private
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    import ssl
+    cert, key = _self_signed(tmp_path_factory.mktemp("tls"))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
 @pytest.fixture(params=FORMS)
 def hook(request):
     return handler_module("hook_handler.py", request.param)
@@ -106,6 +147,15 @@ def run_hook(hook, monkeypatch, capsys, url, paths, expected_status, remaining_m
 def test_all_good_succeeds(hook, monkeypatch, capsys, server):
     log = run_hook(hook, monkeypatch, capsys, server, "/ok", "Succeeded")
     assert (log["successes"], log["attempts"]) == (4, 4)
+
+
+def test_probes_an_https_test_listener_whatever_its_certificate_names(hook, monkeypatch,
+                                                                       capsys, tls_server):
+    """With listeners.https the test listener serves the production certificate: issued for
+    the service's domain (here self-signed for app.example.com), called by the load
+    balancer's address. The probe judges the tasks' answers, not the certificate."""
+    log = run_hook(hook, monkeypatch, capsys, tls_server, "/ok,/error", "Failed")
+    assert (log["successes"], log["attempts"]) == (4, 8)
 
 
 def test_redirects_count_as_answers(hook, monkeypatch, capsys, server):
@@ -265,7 +315,8 @@ def test_hook_reaches_the_test_listener_through_nat(template, variant):
     assert {(r["FromPort"], r["CidrIp"]) for r in egress} == {(port, "0.0.0.0/0"),
                                                               (443, "0.0.0.0/0")}
     assert function["Environment"]["Variables"]["TEST_URL"] == {
-        "Fn::Sub": f"http://${{LoadBalancer.DNSName}}:{port}"}
+        "Fn::Sub": f"{'https' if settings.listeners.https else 'http'}"
+                   f"://${{LoadBalancer.DNSName}}:{port}"}
     if settings.network.mode == "existing":
         return  # listeners.test_cidrs must hold the NAT addresses (settings insist)
     admitted = {r["Properties"]["CidrIp"]["Fn::Sub"] for name, r in resources.items()

@@ -98,7 +98,8 @@ def test_every_variant_deploys_with_production_on_blue_and_test_on_green(aws, va
     production = 443 if settings.listeners.https else 80
     assert routes[production] == ("HTTPS" if settings.listeners.https else "HTTP",
                                   {"blue": 100, "green": 0})
-    assert routes[settings.listeners.test_port] == ("HTTP", {"blue": 0, "green": 100})
+    assert routes[settings.listeners.test_port] == ("HTTPS" if settings.listeners.https else "HTTP",
+                                                    {"blue": 0, "green": 100})
     if settings.listeners.https:
         assert routes[80] == ("HTTP", "redirect")
     ecs = boto3.client("ecs", region_name=REGION)
