@@ -17,7 +17,7 @@ from .network import Network
 from .parameters import Parameters
 from .security_groups import SecurityGroups
 from .settings import Settings
-from .waivers import IMAGES_AWS_KEY, waive
+from .waivers import IMAGE_USER, IMAGES_AWS_KEY, WRITABLE_ROOT, waive
 from .tags import standard_tags
 
 
@@ -69,7 +69,7 @@ def build_service(template: Template, settings: Settings, names: Names, network:
         "TaskRole",
         AssumeRolePolicyDocument=assumed_by(ECS_TASKS),
     ))
-    task_definition = template.add_resource(ecs.TaskDefinition(
+    task_definition = template.add_resource(waive(ecs.TaskDefinition(
         "TaskDefinition",
         Family=names.task_family,
         RequiresCompatibilities=["FARGATE"],
@@ -82,8 +82,11 @@ def build_service(template: Template, settings: Settings, names: Names, network:
         TaskRoleArn=GetAtt(task_role, "Arn"),
         ContainerDefinitions=[container_definition(settings, names, Ref(params.bootstrap_image),
                                                    Ref(log_group))],
+        **({"Volumes": [ecs.Volume(Name=SCRATCH_VOLUME)]}
+           if settings.service.read_only_root_filesystem else {}),
         Tags=tags,
-    ))
+    ), *(() if settings.service.user else (IMAGE_USER,)),
+        *(() if settings.service.read_only_root_filesystem else (WRITABLE_ROOT,))))
     service = template.add_resource(ecs.Service(
         "Service",
         ServiceName=names.service,
@@ -142,12 +145,20 @@ def container_definition(settings: Settings, names: Names, image,
                                       Protocol="tcp")],
         **({"EntryPoint": list(settings.service.entry_point)}
            if settings.service.entry_point else {}),
+        **({"User": settings.service.user} if settings.service.user else {}),
+        # A read-only root with a writable /tmp on the task's ephemeral storage.
+        **({"ReadonlyRootFilesystem": True,
+            "MountPoints": [ecs.MountPoint(SourceVolume=SCRATCH_VOLUME, ContainerPath="/tmp")]}
+           if settings.service.read_only_root_filesystem else {}),
         LogConfiguration=ecs.LogConfiguration(LogDriver="awslogs", Options={
             "awslogs-group": log_group_name,
             "awslogs-region": Ref("AWS::Region"),
             "awslogs-stream-prefix": names.container,
         }),
     )
+
+
+SCRATCH_VOLUME = "tmp"
 
 
 def image_lifecycle_policy(keep_images: int) -> str:

@@ -70,6 +70,10 @@ IMAGE_NAME_MAX = 64  # a CodeBuild image name
 TEST_CIDRS_MAX = 8
 HOOK_PATHS_MAX = 5
 HOOK_PATHS_CHARS_MAX = 256  # characters in all
+# A container user: a name or an ID, with an optional group (name or ID).
+USER_PATTERN = r"^$|^([a-z_][a-z0-9_.-]*|[0-9]+)(:([a-z_][a-z0-9_.-]*|[0-9]+))?$"
+USER_MAX = 40
+ROOT_USERS = re.compile(r"^(0|root)(:.*)?$")
 ENTRY_POINT_MAX = 8  # strings
 ENTRY_POINT_CHARS_MAX = 192  # characters in all
 
@@ -171,6 +175,17 @@ class ServiceSettings(Section):
         f"a list of at most {ENTRY_POINT_MAX} non-empty strings of printable ASCII without "
         "double quotes or backslashes (use single quotes in shell commands), "
         f"{ENTRY_POINT_CHARS_MAX} characters in all", max_length=ENTRY_POINT_MAX)] = ()
+    user: Annotated[str, setting(
+        "User (and group) the container runs as; empty keeps the image's own, which for the "
+        "bootstrap nginx and many images is root (Control Tower's ECS.PR.3 wants non-root).",
+        "empty, or a user name or UID with an optional :group or :GID, e.g. 1000 or "
+        f"app:app, not root or 0; at most {USER_MAX} characters",
+        pattern=USER_PATTERN, max_length=USER_MAX)] = ""
+    read_only_root_filesystem: Annotated[bool, setting(
+        "Mount the container's root file system read-only, with a writable /tmp on the "
+        "task's ephemeral storage (Control Tower's ECS.PR.6); the image must write nowhere "
+        "else.",
+        "true or false")] = False
 
 
 class HealthCheckSettings(Section):
@@ -578,6 +593,8 @@ def _relation_problems(s: Settings) -> list[Problem]:
           svc.log_retention_days,
           "not a CloudWatch Logs retention period; allowed: 0 (never expire) or "
           + ", ".join(str(d) for d in LOG_RETENTION_DAYS[1:]))
+    check(not ROOT_USERS.match(svc.user), "service.user", svc.user,
+          "root is what running as a user avoids; leave it empty to keep the image's own user")
     characters = sum(len(part) for part in svc.entry_point)
     check(characters <= ENTRY_POINT_CHARS_MAX, "service.entry_point", svc.entry_point,
           f"{characters} characters in all; allowed: at most {ENTRY_POINT_CHARS_MAX}")

@@ -414,6 +414,7 @@ def _task_definition(t, n, p, r):
             "operating_system_family": p["RuntimePlatform"]["OperatingSystemFamily"],
             "cpu_architecture": p["RuntimePlatform"]["CpuArchitecture"]},
         "container_definitions": json.dumps(containers, separators=(",", ":")),
+        **({"volume": [{"name": v["Name"]} for v in p["Volumes"]]} if "Volumes" in p else {}),
         "tags": tags(t, p)})
 
 

@@ -186,3 +186,11 @@ ZONES_AT_DEPLOY_TIME = Waiver(
 LOGS_NOT_REPLICATED = Waiver(
     "Logs stay in their region; copying them to a log archive is the organisation's choice",
     terraform=("CKV_AWS_144",))
+IMAGE_USER = Waiver(
+    "service.user is empty: the image's own user runs, root for the bootstrap nginx on port "
+    "80; set a non-root user with an image that runs unprivileged",
+    guard=("ecs_task_definition_nonroot_user_check",))
+WRITABLE_ROOT = Waiver(
+    "service.read_only_root_filesystem is false: most images write outside /tmp (the "
+    "bootstrap nginx writes its cache and pid); true mounts a writable /tmp",
+    guard=("ecs_containers_readonly_access_check",))

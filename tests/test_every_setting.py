@@ -179,6 +179,32 @@ def _(s, t):
         assert kept == (retention, retention)
 
 
+@check("service.user")
+def _(s, t):
+    (container,) = one(t, "AWS::ECS::TaskDefinition")["ContainerDefinitions"]
+    assert container.get("User") == (s.service.user or None)
+    (pipeline_container,) = build_document(t, "TASKDEF_JSON")["containerDefinitions"]
+    assert pipeline_container.get("user") == (s.service.user or None)
+
+
+@check("service.read_only_root_filesystem")
+def _(s, t):
+    task = one(t, "AWS::ECS::TaskDefinition")
+    (container,) = task["ContainerDefinitions"]
+    taskdef = build_document(t, "TASKDEF_JSON")
+    if s.service.read_only_root_filesystem:
+        assert container["ReadonlyRootFilesystem"] is True
+        # the one writable place: /tmp on a task volume (ephemeral storage on Fargate)
+        (mount,) = container["MountPoints"]
+        assert mount["ContainerPath"] == "/tmp"
+        assert task["Volumes"] == [{"Name": mount["SourceVolume"]}]
+        assert taskdef["containerDefinitions"][0]["readonlyRootFilesystem"] is True
+        assert taskdef["volumes"] == [{"name": mount["SourceVolume"]}]
+    else:
+        assert "ReadonlyRootFilesystem" not in container and "Volumes" not in task
+        assert "volumes" not in taskdef
+
+
 @check("service.keep_images")
 def _(s, t):
     policy = json.loads(one(t, "AWS::ECR::Repository")["LifecyclePolicy"]["LifecyclePolicyText"])
