@@ -51,6 +51,7 @@ class Deployed:
     alarms: tuple[str, ...] = ()
     topic: str = ""
     live_routes_log_group: str = ""
+    default_group: str = ""  # the created VPC's default security group
 
     def arn(self, service: str, resource: str, *, regional: bool = True,
             in_account: bool = True) -> str:

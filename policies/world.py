@@ -95,6 +95,8 @@ class World(Resolver):
             return f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}"
         if attribute in ("Name", "TargetGroupName"):
             return name
+        if attribute == "DefaultSecurityGroup":
+            return "sg-0123456789abcdef0"
         raise Unresolvable(f"no example value for {logical_id}.{attribute}")
 
 

@@ -21,25 +21,25 @@ def build_alarms(template: Template, settings: Settings, names: Names,
     a = settings.alarms
     if not a.enabled:
         return []
-    # (name suffix, metric, statistic, threshold, operator, what it means)
+    # (name suffix, metric, statistic, threshold, operator): the names say what each watches
+    # (webapp-dev-blue-5xx); no description, for the template's size.
     kinds = [
         ("5xx", "HTTPCode_Target_5XX_Count", "Sum", a.target_5xx_count,
-         "GreaterThanOrEqualToThreshold", "target 5xx"),
+         "GreaterThanOrEqualToThreshold"),
         ("unhealthy", "UnHealthyHostCount", "Maximum", a.unhealthy_hosts,
-         "GreaterThanOrEqualToThreshold", "unhealthy targets"),
+         "GreaterThanOrEqualToThreshold"),
         ("latency", "TargetResponseTime", a.response_time_percentile, a.response_time_seconds,
-         "GreaterThanThreshold", "slow responses"),
+         "GreaterThanThreshold"),
     ]
     alarms = []
     for colour in COLOURS:
         group = load_balancing.target_groups[colour]
-        for suffix, metric, statistic, threshold, operator, meaning in kinds:
+        for suffix, metric, statistic, threshold, operator in kinds:
             statistic_property = ({"ExtendedStatistic": statistic}
                                   if statistic.startswith("p") else {"Statistic": statistic})
             alarms.append(template.add_resource(waive(cloudwatch.Alarm(
                 f"{colour.capitalize()}{suffix.capitalize()}Alarm",
                 AlarmName=names.alarm(colour, suffix),
-                AlarmDescription=f"Rollback on {meaning}",
                 Namespace="AWS/ApplicationELB",
                 MetricName=metric,
                 Dimensions=[

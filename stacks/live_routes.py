@@ -18,6 +18,7 @@ refuses and answers the live weights as they are, so a rollback always completes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from troposphere import GetAtt, Ref, Template
 from troposphere import elasticloadbalancingv2 as elb
@@ -45,14 +46,22 @@ class LiveRoutesResource(AWSCustomObject):
              "ListenerInputs": (dict, True)}
 
 
+class EmptyDefaultGroupResource(AWSCustomObject):
+    resource_type = "Custom::EmptyDefaultGroup"
+    props = {"ServiceToken": (str, True), "ServiceTimeout": (int, False),
+             "GroupId": (str, True)}
+
+
 @dataclass(frozen=True)
 class Guard:
     resource: LiveRoutesResource
     function: InlineFunction
+    empty_default_group: EmptyDefaultGroupResource | None = None
 
     @property
     def resources(self) -> tuple:
-        """Everything the guard adds to the template."""
+        """Everything the guard adds to the template (the emptied default group has its own
+        Terraform form: stacks/terraform.py)."""
         return (self.resource, self.function.function, self.function.role,
                 self.function.log_group)
 
@@ -64,11 +73,14 @@ def listener_inputs(listener: elb.Listener) -> dict:
 
 
 def guard_listeners(template: Template, settings: Settings, names: Names, target_groups: dict,
-                    listeners: dict[str, elb.Listener]) -> Guard:
-    """Add the guard and give each forwarding listener (by route) its weighted forward."""
+                    listeners: dict[str, elb.Listener], default_group=None) -> Guard:
+    """Add the guard and give each forwarding listener (by route) its weighted forward. With
+    `default_group` (a created VPC's default security group) the same function empties it: a
+    function of its own would cost the template another role, log group and copy of the
+    custom-resource plumbing."""
     function = inline_function(template, settings, "LiveRoutes", "LiveRoutesFunction",
                                names.live_routes, GUARD_MODULE, "read-listeners",
-                               read_listeners_and_stack,
+                               partial(read_listeners_and_stack, default_group=default_group),
                                waivers=(LAMBDA_DEAD_LETTERS_GUARD, GUARD_OUTSIDE_VPC),
                                Timeout=60)
     resource = template.add_resource(LiveRoutesResource(
@@ -82,7 +94,12 @@ def guard_listeners(template: Template, settings: Settings, names: Names, target
     ))
     for route in ROUTES:
         listeners[route].DefaultActions = [weighted_forward(resource, route, target_groups)]
-    return Guard(resource, function)
+    emptied = None
+    if default_group is not None:
+        emptied = template.add_resource(EmptyDefaultGroupResource(
+            "EmptyDefaultSecurityGroup", ServiceToken=GetAtt(function.function, "Arn"),
+            ServiceTimeout=120, GroupId=default_group))
+    return Guard(resource, function, emptied)
 
 
 def weighted_forward(guard: LiveRoutesResource, route: str, target_groups: dict) -> elb.Action:

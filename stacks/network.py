@@ -11,7 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from troposphere import GetAZs, Ref, Select, Template, ec2
+from troposphere import GetAtt, GetAZs, Ref, Select, Template, ec2
 
 from policies.bucket import FLOW_LOGS_PREFIX
 
@@ -31,6 +31,9 @@ class Network:
     assign_public_ip: bool
     # Public addresses the private subnets reach the internet from (created VPC only).
     nat_addresses: tuple = ()
+    # The created VPC's default security group, which the stack empties; None for an existing
+    # VPC, which is not ours to change.
+    default_security_group: Any = None
 
 
 def build_network(template: Template, settings: Settings, params: Parameters,
@@ -130,5 +133,6 @@ def _created_network(template: Template, settings: Settings) -> Network:
                    load_balancer_subnets=[Ref(s) for s in subnets["Public"]],
                    service_subnets=[Ref(s) for s in subnets["Private"]],
                    assign_public_ip=False,
-                   nat_addresses=tuple(nat_addresses))
+                   nat_addresses=tuple(nat_addresses),
+                   default_security_group=GetAtt(vpc, "DefaultSecurityGroup"))
 

@@ -19,7 +19,7 @@ def build_outputs(template: Template, settings: Settings, load_balancing: LoadBa
     scheme = "https" if settings.listeners.https else "http"
     outputs = [
         ("ProductionUrl", Sub(f"{scheme}://${{{lb}.DNSName}}/"),
-         "Production; point your domain at the load balancer"),
+         "Production URL"),
         ("TestUrl", Sub(f"{scheme}://${{{lb}.DNSName}}:{settings.listeners.test_port}/"),
          "Test listener: new tasks during a deployment"),
         ("LoadBalancerDnsName", dns, "Load balancer DNS name"),

@@ -128,6 +128,8 @@ def deployed(world: World, stack: Stack) -> Deployed:
         alarms=tuple(world.physical_name(alarm.title) for alarm in stack.alarms),
         topic=name(stack.topic),
         live_routes_log_group=name(stack.load_balancing.guard.function.log_group),
+        default_group=(world.resolve(stack.network.default_security_group.to_dict())
+                       if stack.network.default_security_group is not None else ""),
     )
 
 

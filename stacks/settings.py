@@ -67,15 +67,15 @@ HOOK_PATH_PATTERN = URL_PATH_PATTERN.replace(",", "")
 ENTRY_POINT_PATTERN = r'^[ !#-\[\]-~]+$'
 REPO_PATH_MAX = 100  # a path in the application repository, or a branch name
 IMAGE_NAME_MAX = 64  # a CodeBuild image name
-TEST_CIDRS_MAX = 8
+TEST_CIDRS_MAX = 5
 HOOK_PATHS_MAX = 5
-HOOK_PATHS_CHARS_MAX = 256  # characters in all
+HOOK_PATHS_CHARS_MAX = 192  # characters in all
 # A container user: a name or an ID, with an optional group (name or ID).
 USER_PATTERN = r"^$|^([a-z_][a-z0-9_.-]*|[0-9]+)(:([a-z_][a-z0-9_.-]*|[0-9]+))?$"
-USER_MAX = 40
+USER_MAX = 32
 ROOT_USERS = re.compile(r"^(0|root)(:.*)?$")
 ENTRY_POINT_MAX = 8  # strings
-ENTRY_POINT_CHARS_MAX = 192  # characters in all
+ENTRY_POINT_CHARS_MAX = 128  # characters in all
 
 # Keys that existed once: their replacement, so an old settings file gets a useful error.
 REMOVED_KEYS = {

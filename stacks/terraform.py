@@ -81,6 +81,7 @@ TYPES = {
     "AWS::Events::Rule": ("aws_cloudwatch_event_rule", "name"),
     "AWS::EC2::FlowLog": ("aws_flow_log", "id"),
     "AWS::WAFv2::WebACLAssociation": ("aws_wafv2_web_acl_association", "id"),
+    "Custom::EmptyDefaultGroup": ("aws_default_security_group", "id"),
 }
 
 # Fn::GetAtt attribute -> Terraform attribute (the same for every type that has it).
@@ -533,7 +534,7 @@ def _alarm(t, n, p, r):
     statistic = ({"extended_statistic": p["ExtendedStatistic"]} if "ExtendedStatistic" in p
                  else {"statistic": p["Statistic"]})
     t.add("aws_cloudwatch_metric_alarm", snake(n), {
-        "alarm_name": p["AlarmName"], "alarm_description": p["AlarmDescription"],
+        "alarm_name": p["AlarmName"],
         "namespace": p["Namespace"], "metric_name": p["MetricName"],
         "dimensions": {d["Name"]: t.val(d["Value"]) for d in p["Dimensions"]},
         "period": p["Period"], "evaluation_periods": p["EvaluationPeriods"],
@@ -581,6 +582,17 @@ def _topic(t, n, p, r):
         "count": '${var.notification_email == "" ? 0 : 1}',
         "topic_arn": f"${{aws_sns_topic.{snake(n)}.arn}}", "protocol": "email",
         "endpoint": "${var.notification_email}"})
+
+
+def _empty_default_group(t, n, p, r):
+    """Terraform's own way: it adopts the VPC's default group and removes every rule not
+    written here, so a body without rules empties it (what the guard function does in
+    CloudFormation)."""
+    vpc, attribute = p["GroupId"]["Fn::GetAtt"]
+    if attribute != "DefaultSecurityGroup":
+        raise Untranslated(f"{n}: GroupId {vpc}.{attribute}")
+    t.add("aws_default_security_group", snake(n), {"vpc_id": f"${{aws_vpc.{snake(vpc)}.id}}"})
+    read_all(p)
 
 
 def _flow_log(t, n, p, r):
@@ -736,6 +748,7 @@ CONVERTERS: dict[str, Callable] = {
     "AWS::CodePipeline::Pipeline": _pipeline,
     "AWS::Events::Rule": _rule_resource,
     "AWS::EC2::FlowLog": _flow_log,
+    "Custom::EmptyDefaultGroup": _empty_default_group,
     "AWS::WAFv2::WebACLAssociation": _simple("aws_wafv2_web_acl_association", {
         "ResourceArn": "resource_arn", "WebACLArn": "web_acl_arn"}),
 }

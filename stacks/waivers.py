@@ -194,3 +194,6 @@ WRITABLE_ROOT = Waiver(
     "service.read_only_root_filesystem is false: most images write outside /tmp (the "
     "bootstrap nginx writes its cache and pid); true mounts a writable /tmp",
     guard=("ecs_containers_readonly_access_check",))
+NO_HTTPS_TO_REDIRECT_TO = Waiver(
+    "listeners.https = false: no certificate, so no HTTPS listener to redirect HTTP to",
+    terraform=("CKV2_AWS_20",))

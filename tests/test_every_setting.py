@@ -494,6 +494,13 @@ def _(s, t):
     assert bool(of_type(t, "AWS::EC2::VPC")) == created
     assert ("VpcId" in t["Parameters"]) == (not created)
     assert ("ServiceSubnetIds" in t["Parameters"]) == (not created)
+    # A created VPC's default security group is emptied by the guard's function (by its
+    # GetAtt, the group AWS made with the VPC); an existing VPC's is not ours to change.
+    emptied = of_type(t, "Custom::EmptyDefaultGroup")
+    assert emptied == ([{"ServiceToken": {"Fn::GetAtt": ["LiveRoutesFunction", "Arn"]},
+                         "ServiceTimeout": 120,
+                         "GroupId": {"Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]}}]
+                       if created else [])
 
 
 @check("network.vpc_cidr")

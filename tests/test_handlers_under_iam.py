@@ -8,7 +8,8 @@ calls (policies/hook.py, policies/guard.py) is checked against what the code rea
 
 Two gaps of moto are filled here, and only here: moto checks most actions against the
 resource "*", so its CloudFormation responses are taught the resource a DescribeStacks names
-(the stack's ARN, the resource our policy scopes to); and moto has no
+(the stack's ARN, the resource our policy scopes to) and its EC2 responses the security group
+a rule change names; and moto has no
 PutLifecycleEventHookExecutionStatus, so a minimal one answers after moto has authorised it.
 """
 
@@ -21,6 +22,7 @@ import pytest
 from moto import mock_aws, settings as moto_settings
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.codedeploy.responses import CodeDeployResponse
+from moto.ec2.responses import EC2Response
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.responses import ActionResult
 
@@ -66,6 +68,12 @@ def aws(monkeypatch):
     monkeypatch.setattr(CloudFormationResponse, "_determine_resource",
                         lambda self: self._get_param("StackName") or "*", raising=False)
 
+    def security_group(self):
+        group = self._get_param("GroupId")
+        return (f"arn:aws:ec2:{self.region}:{self.current_account}:security-group/{group}"
+                if group else "*")
+    monkeypatch.setattr(EC2Response, "_determine_resource", security_group, raising=False)
+
     def put_status(self):
         return ActionResult({"lifecycleEventHookExecutionId": self._get_param(
             "lifecycleEventHookExecutionId")})
@@ -98,9 +106,9 @@ def assume(role_logical_id: str, stack, world: World) -> dict:
         RoleArn=arn, RoleSessionName="handler-under-test")["Credentials"]
 
 
-def moto_world(stack, stack_id: str) -> World:
+def moto_world(stack, stack_id: str, default_group: str = "") -> World:
     """Intrinsics resolved for moto's account and region (the roles' resources must match the
-    ARNs moto sees)."""
+    ARNs moto sees), and the default security group of a VPC made in moto."""
     from moto.core import DEFAULT_ACCOUNT_ID
 
     class MotoWorld(World):
@@ -110,14 +118,16 @@ def moto_world(stack, stack_id: str) -> World:
             return pseudo.get(name) or super().ref(name)
 
         def get_att(self, logical_id, attribute):
+            if attribute == "DefaultSecurityGroup" and default_group:
+                return default_group
             return super().get_att(logical_id, attribute).replace(
                 "111122223333", DEFAULT_ACCOUNT_ID).replace("eu-west-1", REGION)
 
     return MotoWorld(stack.document(), stack=stack.settings.resource_id)
 
 
-def code_actions(table, deployed) -> set[str]:
-    return {call.action for call in table.code_calls(deployed)}
+def code_actions(calls) -> set[str]:
+    return {call.action for call in calls}
 
 
 def test_the_guard_needs_exactly_its_table_and_is_allowed_it(aws, monkeypatch):
@@ -150,12 +160,63 @@ def test_the_guard_needs_exactly_its_table_and_is_allowed_it(aws, monkeypatch):
     # The stack is not rolling back: the guard learnt that from DescribeStacks, allowed.
     assert body["Data"]["ProductionGreen"] == "100"
     assert recorder.errors == []
-    assert set(recorder.actions) == code_actions(guard_table, _deployed(world, stack))
+    assert set(recorder.actions) == code_actions(
+        guard_table.listener_calls(_deployed(world, stack)))
 
 
 def _deployed(world, stack):
     from stacks.permissions import deployed
     return deployed(world, stack)
+
+
+def _default_group_rules(ec2, group_id: str) -> tuple[list, list]:
+    (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    return group["IpPermissions"], group["IpPermissionsEgress"]
+
+
+def test_the_guard_empties_the_default_group_with_exactly_its_table(aws, monkeypatch):
+    """A created VPC's default group comes with "all traffic from its members" and "all
+    egress"; the function revokes both under its role, and a second run (a stack update) finds
+    nothing left and still succeeds."""
+    stack = stack_for("default")
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    (group,) = ec2.describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}])[
+        "SecurityGroups"]
+    group_id = group["GroupId"]
+    # AWS creates the default group with both rules; moto only with the egress one.
+    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
+        {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": group_id}]}])
+    ingress, egress = _default_group_rules(ec2, group_id)
+    assert ingress and egress
+    other = ec2.create_security_group(GroupName="other", Description="x", VpcId=vpc)["GroupId"]
+    world = moto_world(stack, "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1",
+                       default_group=group_id)
+    credentials = assume(stack.load_balancing.guard.function.role.title, stack, world)
+    enforce(monkeypatch)
+    recorder = Recorder()
+    client = recorder.client("ec2", credentials)
+    for request in ("Create", "Update"):
+        with presigned_url() as (url, received):
+            guard.handler({"RequestType": request, "ResourceType": "Custom::EmptyDefaultGroup",
+                           "StackId": "s", "RequestId": "r",
+                           "LogicalResourceId": "EmptyDefaultSecurityGroup",
+                           "ResponseURL": url, "ResourceProperties": {"GroupId": group_id}},
+                          None, ec2=client)
+        ((_, _, body),) = received
+        assert body["Status"] == "SUCCESS", body["Reason"]
+    monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))
+    assert _default_group_rules(ec2, group_id) == ([], [])
+    assert set(recorder.actions) == code_actions(
+        guard_table.default_group_calls(_deployed(world, stack)))
+    assert recorder.errors in ([], [("ec2:RevokeSecurityGroupIngress", "InvalidPermission.NotFound"),
+                                    ("ec2:RevokeSecurityGroupEgress", "InvalidPermission.NotFound")])
+    # and no other group: moto, with its own evaluator, refuses
+    monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+    with pytest.raises(client.exceptions.ClientError, match="UnauthorizedOperation|AccessDenied"):
+        client.revoke_security_group_egress(GroupId=other, IpPermissions=[
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
 
 
 def test_the_guard_is_denied_another_stack(aws, monkeypatch):
@@ -193,4 +254,4 @@ def test_the_hook_needs_exactly_its_table_and_is_allowed_it(aws, monkeypatch):
                           Context(), codedeploy=recorder.client("codedeploy", credentials))
     assert result == {"status": "Failed"}  # nothing answers on port 9; the report went out
     assert recorder.errors == []
-    assert set(recorder.actions) == code_actions(hook_table, _deployed(world, stack))
+    assert set(recorder.actions) == code_actions(hook_table.code_calls(_deployed(world, stack)))

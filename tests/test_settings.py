@@ -102,8 +102,8 @@ BAD_SETTINGS = [
      "[listeners]\ntest_cidrs = [\"198.51.100.10/32\"]", "network.assign_public_ip",
      "Lambda never gives its network interfaces public addresses"),
     ("test-cidrs-too-many", "[listeners]\ntest_cidrs = ["
-     + ", ".join(f'"198.51.100.{i}/32"' for i in range(9)) + "]", "listeners.test_cidrs",
-     "at most 8"),
+     + ", ".join(f'"198.51.100.{i}/32"' for i in range(6)) + "]", "listeners.test_cidrs",
+     "at most 5"),
     ("hook-paths-too-many", "[hooks]\npaths = [" + ", ".join(['"/a"'] * 6) + "]",
      "hooks.paths", "at most 5"),
     ("hook-paths-too-long-together", "[hooks]\npaths = [" + ", ".join(

@@ -1,61 +1,70 @@
-Q='PhysicalResourceId'
+R='PhysicalResourceId'
+Q='GroupId'
 P=False
 O='Production'
 N='Green'
 M='Blue'
 L=print
-J='LogicalResourceId'
-F='StackId'
-E=Exception
+K='LogicalResourceId'
+J='StackId'
 I='TargetGroupArn'
-B=str
-C=None
+D=Exception
+C=str
+B=None
 A='Port'
-import json as D,urllib.request
+import json as E,urllib.request
 G=M,N
-R={O:M,'Test':N}
-class H(E):0
-def S(listener,groups):
+S={O:M,'Test':N}
+class H(D):0
+def T(listener,groups):
 	for A in listener['DefaultActions']:
-		if A['Type']=='forward':D=A.get('ForwardConfig',{}).get('TargetGroups')or[{I:A[I]}];B={A[I]:A.get('Weight',1)for A in D};return{A:B.pop(groups[A],0)for A in G},sum(B.values())
-	return C,0
-def T(route,candidates,groups,rollback):
-	I=rollback;E=route;D=[A for A in candidates if A];B,J=C,0
+		if A['Type']=='forward':D=A.get('ForwardConfig',{}).get('TargetGroups')or[{I:A[I]}];C={A[I]:A.get('Weight',1)for A in D};return{A:C.pop(groups[A],0)for A in G},sum(C.values())
+	return B,0
+def U(route,candidates,groups,rollback):
+	I=rollback;E=route;D=[A for A in candidates if A];C,J=B,0
 	for K in D if I else D[:1]:
-		B,J=S(K,groups)
-		if B:break
-	F=[A for A in G if B and B[A]>0]
+		C,J=T(K,groups)
+		if C:break
+	F=[A for A in G if C and C[A]>0]
 	if not I:
-		if D and not B:raise H(f"{E} listener on port {D[0][A]} does not forward")
+		if D and not C:raise H(f"{E} listener on port {D[0][A]} does not forward")
 		if J:raise H(f"{E} listener forwards to a group neither blue nor green")
-		if D and len(F)!=1:raise H(f"traffic shift in flight ({E}: {B}); nothing changed: update the stack after the deployment")
-	if len(F)>1:return B
-	L=F[0]if F else R[E];return{A:100 if A==L else 0 for A in G}
-def U(elbv2,props,old=C,rollback=P):
+		if D and len(F)!=1:raise H(f"traffic shift in flight ({E}: {C}); nothing changed: update the stack after the deployment")
+	if len(F)>1:return C
+	L=F[0]if F else S[E];return{A:100 if A==L else 0 for A in G}
+def V(elbv2,props,old=B,rollback=P):
 	R='ListenerInputs';N=rollback;M=props;L='LoadBalancerArn';J=old;S={A:M[A+I]for A in G};J,K,P=J or{},{},{}
 	def Q(load_balancer,port):
-		C=load_balancer
-		if C not in K:D=elbv2.get_paginator('describe_listeners').paginate(LoadBalancerArn=C);K[C]={B(C[A]):C for D in D for C in D['Listeners']}
-		return K[C].get(B(port))
+		B=load_balancer
+		if B not in K:D=elbv2.get_paginator('describe_listeners').paginate(LoadBalancerArn=B);K[B]={C(B[A]):B for D in D for B in D['Listeners']}
+		return K[B].get(C(port))
 	for(D,E)in M[R].items():
-		F=J.get(R,{}).get(D)or{A:J.get(D+A)};U=F[A]is not C and B(F[A])!=B(E[A])
-		if D==O and U and not N:raise H(f"production listener would move from port {F[A]} to {E[A]} (listeners.https changed): deploy a new stack")
+		F=J.get(R,{}).get(D)or{A:J.get(D+A)};T=F[A]is not B and C(F[A])!=C(E[A])
+		if D==O and T and not N:raise H(f"production listener would move from port {F[A]} to {E[A]} (listeners.https changed): deploy a new stack")
 		V=[Q(F.get(L,E[L]),F[A]),Q(E[L],E[A])]
-		for(W,X)in T(D,V,S,N).items():P[D+W]=B(X)
+		for(W,X)in U(D,V,S,N).items():P[D+W]=C(X)
 	return P
-def V(cloudformation,stack_id):
+def W(cloudformation,stack_id):
 	try:A,=cloudformation.describe_stacks(StackName=stack_id)['Stacks'];return'ROLLBACK'in A['StackStatus']
-	except E as B:L(D.dumps({'stack status unknown':repr(B)}));return True
-def W(event,status,data,reason,physical_id):
-	B='RequestId';A=event;C=D.dumps({'Status':status,'Reason':reason[:3000],Q:physical_id,F:A[F],B:A[B],J:A[J],'Data':data}).encode();E=urllib.request.Request(A['ResponseURL'],data=C,method='PUT',headers={'Content-Type':''})
-	with urllib.request.urlopen(E,timeout=30)as G:G.read()
-def K(service):import boto3;from botocore.config import Config as A;return boto3.client(service,config=A(connect_timeout=5,read_timeout=10,retries={'max_attempts':3,'mode':'standard'}))
-def handler(event,context,elbv2=C,cloudformation=C):
-	M='RequestType';A=event;N=A.get(Q)or A[J];C,G,B,H='FAILED',{},"see the function's log",P
+	except D as B:L(E.dumps({'stack status unknown':repr(B)}));return True
+def X(ec2,group_id):
+	A=group_id
+	for(B,E)in(('ingress',{'UserIdGroupPairs':[{Q:A}]}),('egress',{'IpRanges':[{'CidrIp':'0.0.0.0/0'}]})):
+		try:getattr(ec2,'revoke_security_group_'+B)(GroupId=A,IpPermissions=[{'IpProtocol':'-1',**E}])
+		except D as F:
+			if'InvalidPermission.NotFound'not in C(F):raise
+def Y(event,status,data,reason,physical_id):
+	B='RequestId';A=event;C=E.dumps({'Status':status,'Reason':reason[:3000],R:physical_id,J:A[J],B:A[B],K:A[K],'Data':data}).encode();D=urllib.request.Request(A['ResponseURL'],data=C,method='PUT',headers={'Content-Type':''})
+	with urllib.request.urlopen(D,timeout=30)as F:F.read()
+def F(service):import boto3;from botocore.config import Config as A;return boto3.client(service,config=A(connect_timeout=5,read_timeout=10,retries={'max_attempts':3,'mode':'standard'}))
+def handler(event,context,elbv2=B,cloudformation=B,ec2=B):
+	O='ResourceProperties';N='Delete';I='RequestType';A=event;S=A.get(R)or A[K];C,G,B,H='FAILED',{},"see the function's log",P
 	try:
-		if A[M]!='Delete':
-			if A[M]=='Update':H=V(cloudformation or K('cloudformation'),A[F])
-			G=U(elbv2 or K('elbv2'),A['ResourceProperties'],A.get('OldResourceProperties'),H)
+		if A.get('ResourceType')=='Custom::EmptyDefaultGroup':
+			if A[I]!=N:X(ec2 or F('ec2'),A[O][Q])
+		elif A[I]!=N:
+			if A[I]=='Update':H=W(cloudformation or F('cloudformation'),A[J])
+			G=V(elbv2 or F('elbv2'),A[O],A.get('OldResourceProperties'),H)
 		C,B='SUCCESS','ok'
-	except E as I:B=f"{type(I).__name__}: {I}"
-	L(D.dumps({'status':C,'reason':B,'rollback':H,'data':G}));W(A,C,G,B,N)
+	except D as M:B=f"{type(M).__name__}: {M}"
+	L(E.dumps({'status':C,'reason':B,'rollback':H,'data':G}));Y(A,C,G,B,S)

@@ -1,7 +1,9 @@
 """Custom resource: the weights blue and green get on each forwarding listener (found by load
 balancer and port); before the listeners exist, production blue 100 and test green 100.
 An update is refused, before any listener changes, unless each route is settled on blue or
-green and the production port stays; a rollback is never refused. Always answers."""
+green and the production port stays; a rollback is never refused. Always answers.
+The same function empties the created VPC's default security group (Custom::EmptyDefaultGroup):
+nothing in the stack uses it, and its rules would admit whatever joined it later."""
 import json
 import urllib.request
 
@@ -83,6 +85,19 @@ def in_rollback(cloudformation, stack_id):
         return True
 
 
+def empty_default_group(ec2, group_id):
+    """Revoke the rules a VPC's default group is created with: all traffic from its own
+    members, all egress (the created VPC has no IPv6). Revoking what is gone is no error."""
+    for kind, peer in (("ingress", {"UserIdGroupPairs": [{"GroupId": group_id}]}),
+                       ("egress", {"IpRanges": [{"CidrIp": "0.0.0.0/0"}]})):
+        try:
+            getattr(ec2, "revoke_security_group_" + kind)(
+                GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", **peer}])
+        except Exception as error:
+            if "InvalidPermission.NotFound" not in str(error):
+                raise
+
+
 def respond(event, status, data, reason, physical_id):
     body = json.dumps({
         "Status": status, "Reason": reason[:3000], "PhysicalResourceId": physical_id,
@@ -101,11 +116,15 @@ def client(service):
         connect_timeout=5, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}))
 
 
-def handler(event, context, elbv2=None, cloudformation=None):
+def handler(event, context, elbv2=None, cloudformation=None, ec2=None):
     physical_id = event.get("PhysicalResourceId") or event["LogicalResourceId"]
     status, data, reason, rollback = "FAILED", {}, "see the function's log", False
     try:
-        if event["RequestType"] != "Delete":
+        if event.get("ResourceType") == "Custom::EmptyDefaultGroup":
+            # Nothing to restore on Delete: the group goes with its VPC.
+            if event["RequestType"] != "Delete":
+                empty_default_group(ec2 or client("ec2"), event["ResourceProperties"]["GroupId"])
+        elif event["RequestType"] != "Delete":
             if event["RequestType"] == "Update":
                 rollback = in_rollback(cloudformation or client("cloudformation"),
                                        event["StackId"])
