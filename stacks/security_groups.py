@@ -42,11 +42,15 @@ def build_security_groups(template: Template, settings: Settings, names: Names,
         GroupName=names.service_security_group,
         GroupDescription=f"Tasks of {settings.resource_id}",
         VpcId=network.vpc_id,
-        # Tasks may reach anything: they pull images, ship logs and call whatever the
-        # application depends on. Written out rather than left to CloudFormation's default,
-        # so that a reader (and cfripper) sees it is meant.
-        SecurityGroupEgress=[ec2.SecurityGroupRule(IpProtocol="-1", CidrIp="0.0.0.0/0",
-                                                   Description="All egress")],
+        # Written out rather than left to CloudFormation's default, so that a reader (and
+        # cfripper) sees it is meant. "https": images, logs and AWS APIs are all on 443, and
+        # security groups never filter DNS to the VPC's resolver ("Security groups do not
+        # filter traffic to ... Amazon DNS", VPC user guide, security group basics).
+        SecurityGroupEgress=[
+            ec2.SecurityGroupRule(IpProtocol="-1", CidrIp="0.0.0.0/0", Description="All")
+            if settings.network.task_egress == "all" else
+            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=443, ToPort=443,
+                                  CidrIp="0.0.0.0/0", Description="HTTPS")],
     ))
     load_balancer = template.add_resource(waive(ec2.SecurityGroup(
         "LoadBalancerSecurityGroup",

@@ -309,6 +309,12 @@ class NetworkSettings(Section):
     assign_public_ip: Annotated[bool, setting(
         "Give tasks public IPs, for existing subnets that have no NAT route.",
         "true or false; true only with mode existing")] = False
+    task_egress: Annotated[Literal["all", "https"], setting(
+        "Where tasks may connect: all (any address and port) or https (port 443 only: AWS "
+        "APIs, ECR, CloudWatch Logs and HTTPS dependencies; DNS to the VPC resolver is never "
+        "filtered by security groups). For a database or cache, let its group admit the "
+        "tasks' group (<name>-<environment>-ecs-service-sg) and add the egress rule beside it.",
+        "all or https")] = "all"
     flow_logs: Annotated[bool, setting(
         "VPC flow logs of the created VPC (all traffic) in the log bucket, kept "
         "service.log_retention_days.",

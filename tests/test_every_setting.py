@@ -519,6 +519,18 @@ def _(s, t):
     assert len(of_type(t, "AWS::EC2::NatGateway")) == expected
 
 
+@check("network.task_egress")
+def _(s, t):
+    (group,) = [g for g in of_type(t, "AWS::EC2::SecurityGroup")
+                if g["GroupName"].endswith("-service-sg")]
+    (rule,) = group["SecurityGroupEgress"]
+    assert rule["CidrIp"] == "0.0.0.0/0"
+    if s.network.task_egress == "all":
+        assert rule["IpProtocol"] == "-1"
+    else:  # HTTPS only
+        assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
+
+
 @check("network.flow_logs")
 def _(s, t):
     flow_logs = of_type(t, "AWS::EC2::FlowLog")
