@@ -36,20 +36,22 @@ lint: $(VENV)/.installed-test
 	$(BIN)/cfn-lint -- $$files && echo "cfn-lint: clean: $$files"
 
 # The scanners, each in its own environment: checkov pins an old boto3 and its own hcl2, and
-# cfripper pins pydantic 2 models of its own; cfn-guard and the Control Tower rules come from npm.
+# cfripper pins pydantic 2 models of its own; cfn-guard and the Control Tower rules come from npm
+# (tests/scanners/cfn-guard/package-lock.json). Exact versions, so that a release with new
+# checks cannot fail CI unannounced: raise them on purpose, with the waivers they need.
 SCANNERS := .scanners
-CHECKOV_SPEC ?= checkov>=3.2.400,<4
-CFRIPPER_SPEC ?= cfripper>=1.22,<2
+CHECKOV_SPEC ?= checkov==3.3.30
+CFRIPPER_SPEC ?= cfripper==1.22.1 pycfmodel==2.1.3
 GUARD_PACKAGE := $(SCANNERS)/cfn-guard/node_modules/@cdklabs/cdk-validator-cfnguard
 
-$(SCANNERS)/checkov/.installed:
+$(SCANNERS)/checkov/.installed: Makefile
 	$(PYTHON) -m venv $(SCANNERS)/checkov
-	$(SCANNERS)/checkov/bin/python -m pip install --quiet '$(CHECKOV_SPEC)'
+	$(SCANNERS)/checkov/bin/python -m pip install --quiet $(CHECKOV_SPEC)
 	touch $@
 
-$(SCANNERS)/cfripper/.installed:
+$(SCANNERS)/cfripper/.installed: Makefile
 	$(PYTHON) -m venv $(SCANNERS)/cfripper
-	$(SCANNERS)/cfripper/bin/python -m pip install --quiet '$(CFRIPPER_SPEC)'
+	$(SCANNERS)/cfripper/bin/python -m pip install --quiet $(CFRIPPER_SPEC)
 	touch $@
 
 $(SCANNERS)/cfn-guard/.installed: tests/scanners/cfn-guard/package.json tests/scanners/cfn-guard/package-lock.json

@@ -23,7 +23,8 @@ from .parameters import Parameters
 from .settings import Settings
 from .waivers import (CERTIFICATE_PARAMETER, HTTP_ONLY_PRODUCTION, HTTP_ONLY_TEST,
                       NO_DELETION_PROTECTION, NO_HTTPS_TO_REDIRECT_TO, NO_WEB_ACL,
-                      PLAIN_HTTP_BEHIND_THE_LOAD_BALANCER, PUBLIC_LOAD_BALANCER, waive)
+                      PLAIN_HTTP_BEHIND_THE_LOAD_BALANCER, PUBLIC_LOAD_BALANCER, YOUR_WEB_ACL,
+                      waive)
 
 HTTP, HTTPS = 80, 443
 
@@ -73,7 +74,7 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
         **({"DependsOn": log_bucket.policy.title} if lb_settings.access_logs else {}),
     ), PUBLIC_LOAD_BALANCER,
         *(() if lb_settings.deletion_protection else (NO_DELETION_PROTECTION,)),
-        *(() if lb_settings.web_acl else (NO_WEB_ACL,)),
+        *((YOUR_WEB_ACL,) if lb_settings.web_acl else (NO_WEB_ACL,)),
         *(() if settings.listeners.https else (NO_HTTPS_TO_REDIRECT_TO,))))
     if lb_settings.web_acl:
         template.add_resource(wafv2.WebACLAssociation(

@@ -6,6 +6,7 @@ from troposphere import Equals, If, Not, Parameter, Ref, Template, sns
 
 from .naming import Names
 from .settings import Settings
+from .waivers import TOPIC_AWS_KEY, waive
 
 TRIGGER_EVENTS = ["DeploymentStart", "DeploymentSuccess", "DeploymentFailure",
                   "DeploymentStop", "DeploymentRollback", "DeploymentReady"]
@@ -25,9 +26,9 @@ def build_notifications(template: Template, settings: Settings,
                                        Not(Equals(Ref(email), "")))
     # Not encrypted with the AWS-managed SNS key: its key policy does not let CodeDeploy
     # publish. Deployment events carry no secrets.
-    return template.add_resource(sns.Topic(
+    return template.add_resource(waive(sns.Topic(
         "DeploymentTopic",
         TopicName=names.notification_topic,
         Subscription=If(has_email, [sns.Subscription(Protocol="email", Endpoint=Ref(email))],
                         Ref("AWS::NoValue")),
-    ))
+    ), TOPIC_AWS_KEY))

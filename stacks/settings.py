@@ -183,8 +183,8 @@ class ServiceSettings(Section):
         pattern=USER_PATTERN, max_length=USER_MAX)] = ""
     read_only_root_filesystem: Annotated[bool, setting(
         "Mount the container's root file system read-only, with a writable /tmp on the "
-        "task's ephemeral storage (Control Tower's ECS.PR.6); the image must write nowhere "
-        "else.",
+        "task's ephemeral storage (Control Tower's ECS.PR.6), owned by root on Fargate unless "
+        "the image declares VOLUME /tmp; the image must write nowhere else.",
         "true or false")] = False
 
 

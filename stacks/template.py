@@ -27,7 +27,7 @@ from .scaling import build_scaling
 from .security_groups import SecurityGroups, build_security_groups
 from .service import EcsService, build_service
 from .settings import Settings
-from .waivers import DOCUMENTATION_ONLY_WAIVERS, Waiver, waive
+from .waivers import DOCUMENTATION_ONLY_WAIVERS, UNSCOPED_WRITES, waive
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,9 @@ def build_stack(settings: Settings) -> Stack:
 
 def waive_unscoped_actions(template: Template) -> None:
     """A role that grants a write action on "*" waives cfripper's wildcard-resource rule (which
-    passes reads such as Describe and Get), naming the actions; their reasons are the one list
-    in policies/unscoped.py, shown in the README's Permissions."""
+    passes reads such as Describe and Get). The actions are in the role's own policy beside the
+    waiver, and their reasons in the one list of policies/unscoped.py, shown in the README's
+    Permissions; every action on "*" must be in that list."""
     for resource in template.resources.values():
         if not isinstance(resource, iam.Role):
             continue
@@ -99,8 +100,7 @@ def waive_unscoped_actions(template: Template) -> None:
                          if not action.split(":")[1].startswith(("Describe", "Get", "List"))})
         if writes:
             assert set(writes) <= set(ON_EVERY_RESOURCE), writes
-            waive(resource, Waiver(f"On * as AWS requires (README): {', '.join(writes)}",
-                                   cfripper=("WildcardResourceRule",)))
+            waive(resource, UNSCOPED_WRITES)
 
 
 _INTRINSIC_KEYS = ("Ref", "Condition")

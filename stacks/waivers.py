@@ -197,3 +197,12 @@ WRITABLE_ROOT = Waiver(
 NO_HTTPS_TO_REDIRECT_TO = Waiver(
     "listeners.https = false: no certificate, so no HTTPS listener to redirect HTTP to",
     terraform=("CKV2_AWS_20",))
+YOUR_WEB_ACL = Waiver(
+    "The web ACL is yours (WebAclArn): its rules, such as a Log4j rule group, are set there",
+    terraform=("CKV2_AWS_76",))
+TOPIC_AWS_KEY = Waiver(
+    "The aws/sns key lets no service publish; events carry no secrets",
+    checkov=("CKV_AWS_26",))
+UNSCOPED_WRITES = Waiver(
+    "AWS honours no narrower resource for its actions on * (README)",
+    cfripper=("WildcardResourceRule",))

@@ -233,17 +233,25 @@ def run_cfripper(cfripper: str, folders: dict[str, Path]) -> tuple[list[Finding]
 
 # --- cfn-guard with the Control Tower rules ---------------------------------------------------
 
+# cfn-guard's exit codes: 0 every rule passes or skips, 19 some rule fails; anything else is
+# an error of the tool, not a verdict.
+GUARD_VERDICTS = (0, 19)
+
+
 def guard_failures(report: dict) -> set[tuple[str, str]]:
-    """(rule, resource) for each non-compliant resource in a cfn-guard JSON report."""
+    """(rule, resource) for each non-compliant item in a cfn-guard JSON report; an item that
+    names no resource is the template's (and cannot be waived)."""
     pairs = set()
     for item in report.get("not_compliant", []):
         rule = item["Rule"]["name"]
-        for resource in set(re.findall(r"/Resources/([A-Za-z0-9]+)", json.dumps(item))):
-            pairs.add((rule, resource))
+        resources = set(re.findall(r"/Resources/([A-Za-z0-9]+)", json.dumps(item)))
+        pairs.update((rule, resource) for resource in resources or {"(template)"})
     return pairs
 
 
 def run_guard(guard: str, rules: str, folders: dict[str, Path]) -> tuple[list[Finding], list[str]]:
+    """The waivers are read from template.yaml, the only rendering that carries cfn-guard's
+    (stacks/waivers.py); a waiver that matches no failure is stale and is a finding too."""
     findings, lines = [], []
     for variant, folder in folders.items():
         path = folder / "template.json"
@@ -254,20 +262,24 @@ def run_guard(guard: str, rules: str, folders: dict[str, Path]) -> tuple[list[Fi
             capture_output=True, text=True, check=False)
         try:
             [report] = json.loads(result.stdout)
-        except ValueError:
+            assert result.returncode in GUARD_VERDICTS
+        except (ValueError, AssertionError):
             findings.append(Finding("cfn-guard", variant, str(path), "crash",
-                                    result.stderr.strip()[-400:]))
+                                    f"exit {result.returncode}: "
+                                    f"{result.stderr.strip()[-400:]}"))
+            lines.append(f"cfn-guard (Control Tower) {variant:<17} crashed")
             continue
-        failed = waived_count = 0
-        for rule, resource in sorted(guard_failures(report)):
-            if rule in waived(template["Resources"].get(resource, {}), "guard"):
-                waived_count += 1
-                continue
-            failed += 1
+        failures = guard_failures(report)
+        waivers = {(rule, logical_id) for logical_id, resource in template["Resources"].items()
+                   for rule in waived(resource, "guard")}
+        for rule, resource in sorted(failures - waivers):
             findings.append(Finding("cfn-guard", variant, resource, rule, "Control Tower rule"))
+        for rule, resource in sorted(waivers - failures):
+            findings.append(Finding("cfn-guard", variant, resource, rule,
+                                    "waived, but cfn-guard reports nothing to waive"))
         lines.append(f"cfn-guard (Control Tower) {variant:<17} passed "
-                     f"{len(report.get('compliant', [])):>3}  waived {waived_count:>2}  "
-                     f"failed {failed}")
+                     f"{len(report.get('compliant', [])):>3}  waived "
+                     f"{len(failures & waivers):>2}  failed {len(failures - waivers)}")
     return findings, lines
 
 
@@ -290,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     for f in findings:
         print(f"NOT WAIVED  {f.scanner}  {f.variant}  {f.resource}  {f.check}: {f.message}")
     print(f"{len(findings)} finding(s) not waived" if findings else
-          "every finding is waived with its reason")
+          "every finding is waived with its reason, and no cfripper or cfn-guard waiver is stale")
     return 1 if findings else 0
 
 

@@ -288,6 +288,8 @@ def _(s, t):
     assert test_listener["Port"] == port
     # TLS with the production certificate when there is one (listeners.https).
     assert test_listener["Protocol"] == ("HTTPS" if s.listeners.https else "HTTP")
+    assert test_listener.get("Certificates") == (
+        [{"CertificateArn": {"Ref": "CertificateArn"}}] if s.listeners.https else None)
     assert all(rule["FromPort"] == rule["ToPort"] == port for rule in ingress(t)
                if rule.get("Description") in ("Testers", "Test-traffic hook via NAT"))
     assert t["Outputs"]["TestUrl"]["Value"]["Fn::Sub"].endswith(f":{port}/")
@@ -325,6 +327,44 @@ def _(s, t):
 def lb_attributes(t: dict) -> dict:
     return {a["Key"]: a["Value"] for a in
             one(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")["LoadBalancerAttributes"]}
+
+
+def log_statements(t: dict) -> list[dict]:
+    return [s for p in of_type(t, "AWS::S3::BucketPolicy") if p["Bucket"] == {"Ref": "LogBucket"}
+            for s in p["PolicyDocument"]["Statement"]]
+
+
+FROM_THIS_ACCOUNT = {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+
+
+def test_the_log_bucket_policy_is_tls_only_and_each_writer_is_as_aws_documents(variant, template):
+    """TLS only, in the form Control Tower's S3.PR.8 reads; S3 server access logs with
+    aws:SourceAccount (the S3 user guide's statement); flow logs with AWS's two statements and
+    their conditions (VPC user guide, flow logs to S3). No other principal may write."""
+    statements = log_statements(template)
+    if not statements:
+        assert "LogBucket" not in template["Resources"]
+        return
+    deny = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny == [{"Action": ["s3:*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                     "Effect": "Deny", "Principal": "*", "Sid": "DenyInsecureTransport",
+                     "Resource": [{"Fn::GetAtt": ["LogBucket", "Arn"]},
+                                  {"Fn::Join": ["", [{"Fn::GetAtt": ["LogBucket", "Arn"]},
+                                                     "/*"]]}]}]
+    by_sid = {s["Sid"]: s for s in statements if s["Effect"] == "Allow"}
+    if "ServerAccessLogs" in by_sid:
+        assert by_sid["ServerAccessLogs"]["Condition"] == {"StringEquals": FROM_THIS_ACCOUNT}
+    if "FlowLogsWrite" in by_sid:
+        assert by_sid["FlowLogsWrite"]["Condition"] == {"StringEquals": {
+            **FROM_THIS_ACCOUNT, "s3:x-amz-acl": "bucket-owner-full-control"}}
+        check = by_sid["FlowLogsAclCheck"]
+        assert check["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+        assert sorted(check["Action"]) == ["s3:GetBucketAcl", "s3:ListBucket"]
+        assert check["Resource"] == [{"Fn::GetAtt": ["LogBucket", "Arn"]}]
+        assert check["Condition"] == {"StringEquals": FROM_THIS_ACCOUNT}
+    writers = {s["Principal"]["Service"] for s in by_sid.values()}
+    assert writers <= {"logdelivery.elasticloadbalancing.amazonaws.com",
+                       "logging.s3.amazonaws.com", "delivery.logs.amazonaws.com"}
 
 
 def log_writers(t: dict) -> dict[str, list]:

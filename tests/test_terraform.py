@@ -435,3 +435,23 @@ def test_the_rendition_follows_every_setting(key):
         if before.get(part) != after.get(part) and tf_before[tf_file] == tf_after[tf_file]:
             unfollowed.append(part)
     assert unfollowed == [], f"{key} changes these in CloudFormation but not in Terraform"
+
+
+def test_the_rendition_keeps_the_logs_and_the_empty_default_group():
+    """What the scanner issue added means the same in Terraform: access logs into the log
+    bucket under the load balancer's prefix, the artifact bucket's server access logs, the
+    VPC's flow logs under theirs, and the created VPC's default group without rules."""
+    resources = tf("default")["resource"]
+    (lb,) = resources["aws_lb"].values()
+    assert lb["access_logs"] == {"enabled": True,
+                                 "bucket": "${aws_s3_bucket.log_bucket.bucket}",
+                                 "prefix": "load-balancer"}
+    assert lb["enable_deletion_protection"] is False
+    (logging,) = resources["aws_s3_bucket_logging"].values()
+    assert logging["bucket"] == "${aws_s3_bucket.artifact_bucket.id}"
+    assert logging["target_bucket"] == "${aws_s3_bucket.log_bucket.bucket}"
+    (flow_log,) = resources["aws_flow_log"].values()
+    assert flow_log["vpc_id"] == "${aws_vpc.vpc.id}" and flow_log["traffic_type"] == "ALL"
+    assert flow_log["log_destination"] == "${aws_s3_bucket.log_bucket.arn}/flow-logs/"
+    assert resources["aws_default_security_group"] == {
+        "empty_default_security_group": {"vpc_id": "${aws_vpc.vpc.id}"}}
