@@ -56,7 +56,6 @@ class EmptyDefaultGroupResource(AWSCustomObject):
 class Guard:
     resource: LiveRoutesResource
     function: InlineFunction
-    empty_default_group: EmptyDefaultGroupResource | None = None
 
     @property
     def resources(self) -> tuple:
@@ -94,12 +93,11 @@ def guard_listeners(template: Template, settings: Settings, names: Names, target
     ))
     for route in ROUTES:
         listeners[route].DefaultActions = [weighted_forward(resource, route, target_groups)]
-    emptied = None
     if default_group is not None:
-        emptied = template.add_resource(EmptyDefaultGroupResource(
+        template.add_resource(EmptyDefaultGroupResource(
             "EmptyDefaultSecurityGroup", ServiceToken=GetAtt(function.function, "Arn"),
             ServiceTimeout=120, GroupId=default_group))
-    return Guard(resource, function, emptied)
+    return Guard(resource, function)
 
 
 def weighted_forward(guard: LiveRoutesResource, route: str, target_groups: dict) -> elb.Action:

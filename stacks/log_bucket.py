@@ -9,6 +9,7 @@ from troposphere import GetAtt, Join, Ref, Sub, Template, s3
 
 from policies.bucket import log_deliveries
 
+from .buckets import private_bucket
 from .settings import Settings
 from .waivers import (BUCKET_NO_EVENTS, BUCKET_NO_OBJECT_LOCK, JOIN_FOR_CONTROL_TOWER,
                       LOG_BUCKET_NOT_LOGGED, LOGS_NOT_REPLICATED, LOGS_SSE_S3_ONLY, waive)
@@ -39,32 +40,10 @@ def flow_logs(settings: Settings) -> bool:
 def build_log_bucket(template: Template, settings: Settings) -> LogBucket | None:
     if not wants_log_bucket(settings):
         return None
-    days = settings.service.log_retention_days
-    bucket = template.add_resource(waive(s3.Bucket(
-        "LogBucket",
-        # Retained, like the artifact bucket: logs outlive the stack they describe.
-        DeletionPolicy="Retain",
-        UpdateReplacePolicy="Retain",
-        BucketEncryption=s3.BucketEncryption(ServerSideEncryptionConfiguration=[
-            s3.ServerSideEncryptionRule(
-                ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
-                    SSEAlgorithm="AES256"))]),
-        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
-            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True,
-            RestrictPublicBuckets=True),
-        OwnershipControls=s3.OwnershipControls(Rules=[
-            s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
-        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
-        LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
-            Status="Enabled",
-            # service.log_retention_days = 0 keeps logs forever, as in CloudWatch Logs.
-            **({"ExpirationInDays": days,
-                "NoncurrentVersionExpiration": s3.NoncurrentVersionExpiration(
-                    NoncurrentDays=days)} if days else {}),
-            AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
-                DaysAfterInitiation=1),
-        )]),
-    ), LOGS_SSE_S3_ONLY, LOG_BUCKET_NOT_LOGGED, LOGS_NOT_REPLICATED, BUCKET_NO_OBJECT_LOCK,
+    # Kept as long as the CloudWatch logs (service.log_retention_days = 0: forever).
+    bucket = template.add_resource(waive(
+        private_bucket("LogBucket", settings.service.log_retention_days),
+        LOGS_SSE_S3_ONLY, LOG_BUCKET_NOT_LOGGED, LOGS_NOT_REPLICATED, BUCKET_NO_OBJECT_LOCK,
         BUCKET_NO_EVENTS))
     policy = template.add_resource(waive(s3.BucketPolicy(
         "LogBucketPolicy",

@@ -28,6 +28,7 @@ from .hooks import Hooks
 from .naming import Names
 from .parameters import Parameters
 from .service import EcsService
+from .buckets import private_bucket
 from .log_bucket import LogBucket
 from .settings import Settings
 from .waivers import (ARTIFACTS_AWS_KEY, ARTIFACTS_NOT_REPLICATED, BUCKET_NO_EVENTS,
@@ -223,37 +224,13 @@ def _start_on_change(template: Template, settings: Settings, names: Names,
 
 def _artifact_bucket(template: Template, settings: Settings,
                      log_bucket: LogBucket | None) -> s3.Bucket:
-    days = settings.pipeline.artifact_retention_days
-    bucket = template.add_resource(waive(s3.Bucket(
-        "ArtifactBucket",
-        # No fixed name: bucket names are global, and CloudFormation's generated one never
-        # collides. Retained on deletion: a non-empty bucket would fail the stack's deletion;
-        # the lifecycle rule empties it over time.
-        DeletionPolicy="Retain",
-        UpdateReplacePolicy="Retain",
-        BucketEncryption=s3.BucketEncryption(ServerSideEncryptionConfiguration=[
-            s3.ServerSideEncryptionRule(
-                ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
-                    SSEAlgorithm="AES256"))]),
-        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
-            BlockPublicAcls=True, BlockPublicPolicy=True, IgnorePublicAcls=True,
-            RestrictPublicBuckets=True),
-        OwnershipControls=s3.OwnershipControls(Rules=[
-            s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]),
-        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+    bucket = template.add_resource(waive(private_bucket(
+        "ArtifactBucket", settings.pipeline.artifact_retention_days, "ExpireOldArtifacts",
         # Who read or wrote the artifacts that get deployed.
         **({"LoggingConfiguration": s3.LoggingConfiguration(
             DestinationBucketName=Ref(log_bucket.bucket),
             LogFilePrefix=f"{ARTIFACT_BUCKET_PREFIX}/")} if settings.load_balancer.access_logs
            else {}),
-        LifecycleConfiguration=s3.LifecycleConfiguration(Rules=[s3.LifecycleRule(
-            Id="ExpireOldArtifacts",
-            Status="Enabled",
-            ExpirationInDays=days,
-            NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=days),
-            AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
-                DaysAfterInitiation=1),
-        )]),
     ), ARTIFACTS_AWS_KEY, ARTIFACTS_NOT_REPLICATED, BUCKET_NO_OBJECT_LOCK, BUCKET_NO_EVENTS))
     template.add_resource(waive(s3.BucketPolicy(
         "ArtifactBucketPolicy",
