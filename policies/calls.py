@@ -52,6 +52,13 @@ class Deployed:
     topic: str = ""
     live_routes_log_group: str = ""
     default_group: str = ""  # the created VPC's default security group
+    engine: str = "codedeploy"  # deployment.engine
+    live_routes_function: str = ""  # the stack's function (engine ecs: prepares releases)
+    infrastructure_role: str = ""  # engine ecs: the roles ECS assumes
+    hook_invoke_role: str = ""
+    # ARNs of the routes (engine ecs: the two rules, then the two listeners) and of blue, green
+    route_arns: tuple[str, ...] = ()
+    target_group_arns: tuple[str, ...] = ()
 
     def arn(self, service: str, resource: str, *, regional: bool = True,
             in_account: bool = True) -> str:

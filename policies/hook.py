@@ -19,13 +19,14 @@ VPC_ACTIONS = [ec2.CreateNetworkInterface, ec2.DescribeNetworkInterfaces, ec2.De
                ec2.UnassignPrivateIpAddresses]
 
 
-def report_hook_status(log_group_arn: Any) -> PolicyDocument:
+def report_hook_status(log_group_arn: Any, report: bool = True) -> PolicyDocument:
+    """`report`: CodeDeploy's hooks report their verdict; ECS's return it."""
     return PolicyDocument(Version="2012-10-17", Statement=[
         write_logs(log_group_arn),
-        Statement(Sid="ReportVerdict", Effect=Allow,
-                  Action=[codedeploy.PutLifecycleEventHookExecutionStatus],
-                  # This action has no resource-level scoping: it must be "*".
-                  Resource=["*"]),
+        *([Statement(Sid="ReportVerdict", Effect=Allow,
+                     Action=[codedeploy.PutLifecycleEventHookExecutionStatus],
+                     # This action has no resource-level scoping: it must be "*".
+                     Resource=["*"])] if report else []),
         Statement(Sid="RunInVpc", Effect=Allow, Action=VPC_ACTIONS, Resource=["*"]),
     ])
 
@@ -37,7 +38,9 @@ LOGS_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlo
 
 
 def code_calls(d: Deployed) -> list[Call]:
-    """The calls stacks/lambdas/hook_handler.py makes."""
+    """The calls stacks/lambdas/hook_handler.py makes (for ECS none: it answers)."""
+    if d.engine == "ecs":
+        return []
     return [Call("codedeploy:PutLifecycleEventHookExecutionStatus", "*",
                  "report Succeeded or Failed to CodeDeploy", HOOK_DOC)]
 
@@ -56,9 +59,13 @@ def required_calls(d: Deployed) -> list[Call]:
 
 
 def near_misses(d: Deployed) -> list[Call]:
-    group = d.arn("codedeploy", f"deploymentgroup:{d.application}/{d.deployment_group}")
+    group = d.arn("codedeploy", f"deploymentgroup:{d.application or OTHER}/"
+                                f"{d.deployment_group or OTHER}")
     return [
         Call("codedeploy:CreateDeployment", group, "starting deployments"),
+        *([Call("codedeploy:PutLifecycleEventHookExecutionStatus", "*",
+                "reporting to CodeDeploy, which an ECS hook never does")]
+          if d.engine == "ecs" else []),
         Call("codedeploy:StopDeployment", "*", "stopping deployments"),
         Call("logs:PutLogEvents", d.log_stream_arn(OTHER, "x"), "another log group"),
         Call("ec2:AuthorizeSecurityGroupIngress",

@@ -7,6 +7,7 @@ from awacs.helpers.trust import make_simple_assume_policy
 
 # Service principals are spelled the same in every partition.
 ECS_TASKS = "ecs-tasks.amazonaws.com"
+ECS = "ecs.amazonaws.com"
 CODEDEPLOY = "codedeploy.amazonaws.com"
 CODEBUILD = "codebuild.amazonaws.com"
 CODEPIPELINE = "codepipeline.amazonaws.com"

@@ -34,8 +34,21 @@ ON_EVERY_RESOURCE: dict[str, tuple[str, str]] = {
         MANAGED, f"Lambda manages the interfaces' addresses ({LAMBDA_VPC})"),
     "ec2:UnassignPrivateIpAddresses": (
         MANAGED, f"Lambda manages the interfaces' addresses ({LAMBDA_VPC})"),
+    "elasticloadbalancing:DescribeRules": (
+        UNSCOPED, "the guard reads the listener rules (engine ecs); Describe actions have no "
+        "resource type"),
+    "codepipeline:PutJobSuccessResult": (
+        UNSCOPED, "the stack's function reports a prepared release (engine ecs)"),
+    "codepipeline:PutJobFailureResult": (
+        UNSCOPED, "the stack's function reports a refused release (engine ecs)"),
+    "ecs:DescribeTaskDefinition": (
+        UNSCOPED, "CloudFormation reads the task definition it registers in a release "
+        "(engine ecs)"),
+    "ecs:DeregisterTaskDefinition": (
+        UNSCOPED, "CloudFormation retires the task definition a release replaces (engine ecs)"),
     "ecs:RegisterTaskDefinition": (
-        DOCUMENTED, "the CodeDeployToECS action registers taskdef.json; AWS's page for the "
+        DOCUMENTED, "the CodeDeployToECS action registers taskdef.json (with engine ecs, "
+        "CloudFormation registers the release's task definition); AWS's page for the "
         "action grants it on \"*\" (https://docs.aws.amazon.com/codepipeline/latest/userguide/"
         "action-reference-ECSbluegreen.html). The Service Authorization Reference now names "
         "a task-definition resource, but aws/containers-roadmap#929 is still open: a scope "

@@ -7,6 +7,7 @@ AWS's documentation example; nothing here names a real resource.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from stacks.intrinsics import Resolver, Unresolvable
@@ -37,6 +38,8 @@ NAME_PROPERTIES = {
     "AWS::Lambda::Function": "FunctionName",
     "AWS::SNS::Topic": "TopicName",
     "AWS::CloudWatch::Alarm": "AlarmName",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": "Name",
+    "AWS::ElasticLoadBalancingV2::TargetGroup": "Name",
 }
 
 # Fn::GetAtt Arn of each resource type, from its physical name.
@@ -50,7 +53,14 @@ ARN_FORMATS = {
     "AWS::SNS::Topic": "arn:{p}:sns:{r}:{a}:{name}",
 }
 # Types whose Ref is their ARN rather than their name.
-REF_IS_ARN = {"AWS::SNS::Topic"}
+REF_IS_ARN = {"AWS::SNS::Topic", "AWS::ElasticLoadBalancingV2::LoadBalancer",
+              "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::ElasticLoadBalancingV2::Listener",
+              "AWS::ElasticLoadBalancingV2::ListenerRule"}
+
+
+def example_id(logical_id: str) -> str:
+    """The 16 hexadecimal digits Elastic Load Balancing puts in an ARN, made up per resource."""
+    return hashlib.sha256(logical_id.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,8 @@ class World(Resolver):
     def get_att(self, logical_id: str, attribute: str) -> str:
         resource_type = self.template["Resources"][logical_id]["Type"]
         name = self.physical_name(logical_id)
+        if attribute == "Arn" and resource_type.startswith("AWS::ElasticLoadBalancingV2::"):
+            return self._load_balancing_arn(logical_id)
         if attribute == "Arn" and resource_type in ARN_FORMATS:
             return ARN_FORMATS[resource_type].format(p=PARTITION, r=REGION, a=ACCOUNT, name=name)
         if attribute == "RepositoryUri":
@@ -98,6 +110,23 @@ class World(Resolver):
         if attribute == "DefaultSecurityGroup":
             return "sg-0123456789abcdef0"
         raise Unresolvable(f"no example value for {logical_id}.{attribute}")
+
+    def _load_balancing_arn(self, logical_id: str) -> str:
+        """As Elastic Load Balancing forms them: a listener's ARN extends its load balancer's,
+        a rule's its listener's."""
+        resource = self.template["Resources"][logical_id]
+        kind, properties = resource["Type"].rsplit("::", 1)[1], resource["Properties"]
+        prefix = f"arn:{PARTITION}:elasticloadbalancing:{REGION}:{ACCOUNT}:"
+        if kind == "TargetGroup":
+            return f"{prefix}targetgroup/{self.physical_name(logical_id)}/{example_id(logical_id)}"
+        if kind == "LoadBalancer":
+            return f"{prefix}loadbalancer/app/{self.physical_name(logical_id)}/" \
+                   f"{example_id(logical_id)}"
+        parent = self.resolve(properties["LoadBalancerArn" if kind == "Listener"
+                                          else "ListenerArn"])
+        child = parent.replace(":loadbalancer/", ":listener/", 1) if kind == "Listener" \
+            else parent.replace(":listener/", ":listener-rule/", 1)
+        return f"{child}/{example_id(logical_id)}"
 
 
 def role_documents(world: World, logical_id: str,

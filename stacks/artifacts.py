@@ -22,6 +22,9 @@ from .naming import Names
 from .settings import Settings
 
 IMAGE_DETAIL_FILE = "imageDetail.json"
+# CodePipeline's standard ECS action reads the images from this file (the Terraform rendition
+# of engine ecs).
+IMAGE_DEFINITIONS_FILE = "imagedefinitions.json"
 TASKDEF_FILE = "taskdef.json"
 APPSPEC_FILE = "appspec.json"
 BUILD_OUTPUT_FILES = (IMAGE_DETAIL_FILE, TASKDEF_FILE, APPSPEC_FILE)
@@ -51,16 +54,28 @@ def embedded_build_script() -> str:
                    if line.strip() and not line.lstrip().startswith("#"))
 
 
-def buildspec() -> str:
+def buildspec(engine: str = "codedeploy", image_definitions: str | None = None) -> str:
     """The buildspec: one build phase that runs build.sh in its own bash, and the artifacts.
 
     A quoted heredoc passes the script unchanged, and its own bash keeps `set -e` out of
-    CodeBuild's shell. ABORT stops the build at the first failure.
+    CodeBuild's shell. ABORT stops the build at the first failure. With engine ecs the deploy
+    stage reads the image from the exported variable IMAGE_URI (set in CodeBuild's shell,
+    which runs every command of version 0.2 in one shell) and needs no files; with
+    `image_definitions` (a container name: the Terraform rendition) the build also writes
+    imagedefinitions.json for CodePipeline's ECS action.
     """
     script = indent(embedded_build_script(), " " * 8).rstrip("\n")
-    artifacts = "\n".join(f"    - {name}" for name in BUILD_OUTPUT_FILES)
+    if engine == "codedeploy":
+        artifacts = "".join(f"    - {name}\n" for name in BUILD_OUTPUT_FILES)
+        head, tail = "", f"artifacts:\n  files:\n{artifacts}"
+    else:
+        head = "env:\n  exported-variables:\n    - IMAGE_URI\n"
+        tail = ""
+        if image_definitions:
+            tail = f"artifacts:\n  files:\n    - {IMAGE_DEFINITIONS_FILE}\n"
     return (
         "version: 0.2\n"
+        f"{head}"
         "phases:\n"
         "  build:\n"
         "    on-failure: ABORT\n"
@@ -69,9 +84,11 @@ def buildspec() -> str:
         "        bash <<'BUILD'\n"
         f"{script}\n"
         "        BUILD\n"
-        "artifacts:\n"
-        "  files:\n"
-        f"{artifacts}\n"
+        + ("" if engine == "codedeploy" else
+           f"      - IMAGE_URI=$(python3 -c 'import json;print(json.load(open(\"{IMAGE_DETAIL_FILE}\"))[\"ImageURI\"])')\n")
+        + (f"      - printf '[{{\"name\":\"{image_definitions}\",\"imageUri\":\"%s\"}}]' "
+           f"\"$IMAGE_URI\" > {IMAGE_DEFINITIONS_FILE}\n" if image_definitions else "")
+        + tail
     )
 
 

@@ -3,7 +3,9 @@
 #   CODEBUILD_RESOLVED_SOURCE_VERSION  the commit id (S3 source: the object's version id)
 #   AWS_DEFAULT_REGION                 set by CodeBuild
 #   REPOSITORY_URI, DOCKERFILE, BUILD_CONTEXT, TASKDEF_JSON, APPSPEC_JSON  set on the project
-# and writes the three files the CodeDeployToECS action reads.
+# and writes the three files the CodeDeployToECS action reads. With deployment.engine "ecs"
+# the project has no TASKDEF_JSON and APPSPEC_JSON (the two files stay empty and are not
+# artifacts): the release reads the image from imageDetail.json.
 set -euo pipefail
 
 revision="${CODEBUILD_RESOLVED_SOURCE_VERSION:?CodeBuild resolved no source revision}"
@@ -33,5 +35,5 @@ else
 fi
 
 printf '{"ImageURI": "%s"}\n' "$image_uri" > imageDetail.json
-printf '%s\n' "$TASKDEF_JSON" > taskdef.json
-printf '%s\n' "$APPSPEC_JSON" > appspec.json
+printf '%s\n' "${TASKDEF_JSON-}" > taskdef.json
+printf '%s\n' "${APPSPEC_JSON-}" > appspec.json

@@ -57,9 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         print(path)
     deployable = files.get(DEPLOY_FILE)
     if deployable is not None and len(deployable.encode()) > DIRECT_UPLOAD_LIMIT:
-        # The settings bounds make this impossible (tests/test_size.py); should it happen, the
-        # deploy command still works with an S3 bucket.
-        print(f"warning: {DEPLOY_FILE} is {len(deployable.encode()):,} bytes, over the "
+        # With the CodeDeploy engine the settings bounds make this impossible; with ECS's own
+        # engine the largest settings files go over (tests/test_size.py). The deploy command
+        # works with an S3 bucket either way.
+        print(f"note: {DEPLOY_FILE} is {len(deployable.encode()):,} bytes, over the "
               f"{DIRECT_UPLOAD_LIMIT:,} that `aws cloudformation deploy --template-file` sends "
               "directly: add --s3-bucket <bucket> to the deploy command", file=sys.stderr)
     return 0
@@ -69,20 +70,23 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecs-bluegreen",
         description="Render a CloudFormation template for blue/green deployment of an ECS "
-                    "Fargate service with CodeDeploy.")
+                    "Fargate service, by CodeDeploy or by ECS's own engine.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     validated = ("Settings are validated first; on any problem nothing is written and the exit "
                  "status is 2.")
     template = commands.add_parser(
         "template", help="write the CloudFormation template",
-        description=f"Write DIR/{DEPLOY_FILE}, the template to deploy (compact JSON, at most "
-                    f"{DIRECT_UPLOAD_LIMIT:,} bytes for every accepted settings file), and "
+        description=f"Write DIR/{DEPLOY_FILE}, the template to deploy (compact JSON; with "
+                    f"deployment.engine codedeploy at most {DIRECT_UPLOAD_LIMIT:,} bytes for "
+                    "every accepted settings file, with ecs a note says when it needs "
+                    "--s3-bucket), and "
                     f"DIR/{TEMPLATE_FILE}, the same template as YAML to read and review. "
                     f"{validated}")
     artifacts = commands.add_parser(
         "artifacts", help="write the pipeline's buildspec, taskdef.json and AppSpec to inspect",
         description="Write DIR/buildspec.yml, DIR/taskdef.json and DIR/appspec.json as the "
-                    "pipeline uses them. In taskdef.json, ${...} are filled in by "
+                    "pipeline uses them (with deployment.engine ecs only buildspec.yml: the "
+                    "stack's own task definition is deployed). In taskdef.json, ${...} are filled in by "
                     "CloudFormation (role ARNs, log group, region) and <IMAGE1_NAME> by the "
                     "deploy action (the image the build pushed). Commit buildspec.yml to the "
                     f"application repository when pipeline.buildspec names a path. {validated}")
@@ -99,8 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status", help="show which colour serves production and test in a deployed stack",
         description="Read a deployed stack: which target group (colour) the production and "
-                    "test listeners forward to, healthy targets per group, and the last "
-                    "CodeDeploy deployment. Uses the usual AWS credentials and region.")
+                    "test routes forward to, healthy targets per group, and the last "
+                    "deployment (CodeDeploy's, or with ECS's own engine the last service "
+                    "deployment and its lifecycle stage). Uses the usual AWS credentials and "
+                    "region.")
     status.add_argument("--stack", required=True, metavar="NAME", help="the stack's name")
     status.add_argument("--region", metavar="REGION", help="AWS region (default: from the "
                                                            "environment or profile)")

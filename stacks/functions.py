@@ -32,16 +32,20 @@ def log_group(template: Template, settings: Settings, logical_id: str,
     ), LOGS_AWS_KEY))
 
 
-HANDLERS = ("guard_handler.py", "hook_handler.py")
+# The inline code the templates ship: handler modules of stacks/lambdas, alone or one
+# continued by another ("a.py+b.py": a function whose code is a.py followed by b.py).
+HANDLERS = ("guard_handler.py", "hook_handler.py", "guard_handler.py+guard_ecs.py",
+            "hook_handler.py+hook_ecs.py")
 
 
 def handler_source(module: str) -> str:
-    """A handler module of stacks/lambdas, byte for byte as tested."""
-    return files("stacks.lambdas").joinpath(module).read_text(encoding="utf-8")
+    """A handler module of stacks/lambdas (or a composition of them), byte for byte as tested."""
+    return "\n\n".join(files("stacks.lambdas").joinpath(part).read_text(encoding="utf-8")
+                       for part in module.split("+"))
 
 
 def minified_name(module: str) -> str:
-    return module.removesuffix(".py") + ".min.py"
+    return module.replace(".py", "") + ".min.py"
 
 
 def shipped_minified(source: str) -> str:

@@ -1,4 +1,5 @@
-"""The test-traffic hook: a Lambda CodeDeploy runs before production moves.
+"""The test-traffic hook: a Lambda the deployment engine (CodeDeploy, or ECS with
+deployment.engine "ecs") runs before production moves.
 
 Reachability: the test listener is not open to the world, so the hook runs inside the VPC in
 the tasks' private subnets. Its requests to the load balancer's public address leave through
@@ -9,6 +10,7 @@ the NAT gateways, so the load balancer admits the test port from exactly the NAT
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from troposphere import GetAtt, Sub, Template, awslambda, ec2
 
@@ -24,12 +26,17 @@ from .waivers import (HOOK_IN_A_LISTED_VPC, HOOK_NETWORK_INTERFACES, HOOK_UNTRAC
                       LAMBDA_DEAD_LETTERS_HOOK, LAMBDA_ENVIRONMENT_PLAIN)
 
 HOOK_MODULE = "hook_handler.py"
+# Engine ecs: the same probing behind ECS's lifecycle-hook contract.
+ECS_HOOK_MODULE = HOOK_MODULE + "+hook_ecs.py"
 
 
 @dataclass(frozen=True)
 class Hooks:
     inline: InlineFunction | None
     events: tuple[tuple[str, str], ...]  # (AppSpec lifecycle event, function name)
+    # The load balancer's admission of the hook's NAT addresses, which the hook needs before
+    # its first run (with engine ecs, during the service's creation).
+    ingress: tuple[ec2.SecurityGroupIngress, ...] = ()
 
     @property
     def function(self) -> awslambda.Function | None:
@@ -47,13 +54,14 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
     if not hooks.enabled:
         return Hooks(None, ())
     test_port = settings.listeners.test_port
+    ingress = []
     for index, address in enumerate(network.nat_addresses, start=1):
-        template.add_resource(ec2.SecurityGroupIngress(
+        ingress.append(template.add_resource(ec2.SecurityGroupIngress(
             f"TestListenerIngressFromNat{index}",
             GroupId=GetAtt(security_groups.load_balancer, "GroupId"),
             IpProtocol="tcp", FromPort=test_port, ToPort=test_port,
             CidrIp=Sub(f"${{{address.title}}}/32"),
-            Description="Test-traffic hook via NAT"))
+            Description="Test-traffic hook via NAT")))
     hook_group = template.add_resource(ec2.SecurityGroup(
         "TestTrafficHookSecurityGroup",
         GroupName=names.hook_security_group,
@@ -63,15 +71,20 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
             ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=test_port, ToPort=test_port,
                                   CidrIp="0.0.0.0/0",
                                   Description="Test listener"),
-            ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=443, ToPort=443,
-                                  CidrIp="0.0.0.0/0",
-                                  Description="CodeDeploy API"),
+            # An ECS hook answers with its return value and calls no API.
+            *([ec2.SecurityGroupRule(IpProtocol="tcp", FromPort=443, ToPort=443,
+                                     CidrIp="0.0.0.0/0",
+                                     Description="CodeDeploy API")]
+              if settings.deployment.engine == "codedeploy" else []),
         ],
     ))
     paths = hooks.paths or [settings.service.health_check_path]
     inline = inline_function(
         template, settings, "TestTrafficHook", "TestTrafficHook", names.test_traffic_hook,
-        HOOK_MODULE, "report-hook-status", report_hook_status,
+        HOOK_MODULE if settings.deployment.engine == "codedeploy" else ECS_HOOK_MODULE,
+        "report-hook-status",
+        # ECS takes the verdict as the function's answer: nothing to report.
+        partial(report_hook_status, report=settings.deployment.engine == "codedeploy"),
         waivers=(LAMBDA_DEAD_LETTERS_HOOK, LAMBDA_ENVIRONMENT_PLAIN, HOOK_UNTRACED_UNSIGNED,
                  # Subnets from the ServiceSubnetIds list parameter are a Ref to the rule.
                  *((HOOK_IN_A_LISTED_VPC,) if settings.network.mode == "existing" else ())),
@@ -92,4 +105,4 @@ def build_hooks(template: Template, settings: Settings, names: Names, network: N
     events = [("AfterAllowTestTraffic", names.test_traffic_hook)]
     if hooks.before_allow_traffic:
         events.append(("BeforeAllowTraffic", names.test_traffic_hook))
-    return Hooks(inline, tuple(events))
+    return Hooks(inline, tuple(events), tuple(ingress))

@@ -32,6 +32,8 @@ from .settings import Settings
 from .waivers import GUARD_OUTSIDE_VPC, LAMBDA_DEAD_LETTERS_GUARD
 
 GUARD_MODULE = "guard_handler.py"
+# Engine ecs: the same function also prepares the pipeline's releases.
+RELEASING_GUARD_MODULE = GUARD_MODULE + "+guard_ecs.py"
 ROUTES = ("Production", "Test")
 # The guard's answer before any listener exists: production on blue, test on green (the
 # handler's AT_CREATION; tests/test_live_routes.py checks that it answers exactly this).
@@ -65,21 +67,32 @@ class Guard:
                 self.function.log_group)
 
 
-def listener_inputs(listener: elb.Listener) -> dict:
-    """Every property of the listener except its default actions, which the guard answers."""
-    return {name: value for name, value in listener.properties.items()
-            if name != "DefaultActions"}
+def listener_inputs(listener: elb.Listener, rule: elb.ListenerRule | None = None) -> dict:
+    """Every property of the listener except its default actions, which the guard answers;
+    with a rule (the route of engine ecs), also the rule's properties but its actions (which
+    the guard answers) and its listener (above)."""
+    inputs = {name: value for name, value in listener.properties.items()
+              if name != "DefaultActions"}
+    if rule is not None:
+        inputs["Rule"] = {name: value for name, value in rule.properties.items()
+                          if name not in ("Actions", "ListenerArn")}
+    return inputs
 
 
 def guard_listeners(template: Template, settings: Settings, names: Names, target_groups: dict,
-                    listeners: dict[str, elb.Listener], default_group=None) -> Guard:
-    """Add the guard and give each forwarding listener (by route) its weighted forward. With
+                    listeners: dict[str, elb.Listener], default_group=None,
+                    rules: dict[str, elb.ListenerRule] | None = None) -> Guard:
+    """Add the guard and give each forwarding listener (by route) its weighted forward, or with
+    `rules` (engine ecs, whose deployments rewrite rules) each route's rule. With
     `default_group` (a created VPC's default security group) the same function empties it: a
     function of its own would cost the template another role, log group and copy of the
     custom-resource plumbing."""
     function = inline_function(template, settings, "LiveRoutes", "LiveRoutesFunction",
-                               names.live_routes, GUARD_MODULE, "read-listeners",
-                               partial(read_listeners_and_stack, default_group=default_group),
+                               names.live_routes,
+                               GUARD_MODULE if rules is None else RELEASING_GUARD_MODULE,
+                               "read-listeners",
+                               partial(read_listeners_and_stack, default_group=default_group,
+                                       ecs_engine=rules is not None),
                                waivers=(LAMBDA_DEAD_LETTERS_GUARD, GUARD_OUTSIDE_VPC),
                                Timeout=60)
     resource = template.add_resource(LiveRoutesResource(
@@ -89,10 +102,15 @@ def guard_listeners(template: Template, settings: Settings, names: Names, target
         ServiceTimeout=120,
         **{f"{colour.capitalize()}TargetGroupArn": Ref(target_groups[colour])
            for colour in COLOURS},
-        ListenerInputs={route: listener_inputs(listeners[route]) for route in ROUTES},
+        ListenerInputs={route: listener_inputs(listeners[route], (rules or {}).get(route))
+                        for route in ROUTES},
     ))
     for route in ROUTES:
-        listeners[route].DefaultActions = [weighted_forward(resource, route, target_groups)]
+        if rules is None:
+            listeners[route].DefaultActions = [weighted_forward(resource, route, target_groups)]
+        else:
+            rules[route].Actions = [weighted_forward(resource, route, target_groups,
+                                                     elb.ListenerRuleAction)]
     if default_group is not None:
         template.add_resource(EmptyDefaultGroupResource(
             "EmptyDefaultSecurityGroup", ServiceToken=GetAtt(function.function, "Arn"),
@@ -100,11 +118,13 @@ def guard_listeners(template: Template, settings: Settings, names: Names, target
     return Guard(resource, function)
 
 
-def weighted_forward(guard: LiveRoutesResource, route: str, target_groups: dict) -> elb.Action:
+def weighted_forward(guard: LiveRoutesResource, route: str, target_groups: dict,
+                     action_type=elb.Action) -> elb.Action | elb.ListenerRuleAction:
     """Forward to both groups with the guard's weights: production blue 100 / green 0 at
-    creation, as CodeDeploy itself writes routes. The weights arrive as strings, which
-    CloudFormation accepts for integer properties as it does a Number parameter's Ref."""
-    return elb.Action(Type="forward", ForwardConfig=elb.ForwardConfig(TargetGroups=[
+    creation, as CodeDeploy itself writes routes (ECS needs a rule naming both groups). The
+    weights arrive as strings, which CloudFormation accepts for integer properties as it does
+    a Number parameter's Ref. `action_type`: a listener's action or a rule's."""
+    return action_type(Type="forward", ForwardConfig=elb.ForwardConfig(TargetGroups=[
         elb.TargetGroupTuple(TargetGroupArn=Ref(target_groups[colour]),
                              Weight=GetAtt(guard, f"{route}{colour.capitalize()}"))
         for colour in COLOURS]))

@@ -1,9 +1,11 @@
 """The Application Load Balancer, the blue and green target groups, and the listeners.
 
 Production forwards to blue and test forwards to green when the stack is created; after that
-CodeDeploy owns both routes and swaps them on every deployment, and the live-route guard
-(stacks/live_routes.py) keeps stack updates from swapping them back: it gives the forwarding
-listeners their weights.
+the deployment engine owns both routes and swaps them on every deployment, and the live-route
+guard (stacks/live_routes.py) keeps stack updates from swapping them back: it gives the routes
+their weights. A route is the listener's default action (CodeDeploy rewrites listeners) or,
+with deployment.engine "ecs", a listener rule that matches every request (ECS rewrites rules
+and needs one naming both groups; the listener itself then answers only what no rule matches).
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from .waivers import (CERTIFICATE_PARAMETER, HTTP_ONLY_PRODUCTION, HTTP_ONLY_TES
                       waive)
 
 HTTP, HTTPS = 80, 443
+# Engine ecs: each route is its listener's rule of this priority, matching every request
+# (the guard finds it by it: stacks/lambdas/guard_ecs.py ROUTE_RULE).
+ROUTE_RULE_PRIORITY = 1
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,8 @@ class LoadBalancing:
     production_listener: elb.Listener
     test_listener: elb.Listener
     guard: Guard
+    # engine ecs: the listener rule of each route ("Production", "Test")
+    rules: dict[str, elb.ListenerRule] | None = None
 
     @property
     def forwarding_listeners(self) -> tuple[elb.Listener, elb.Listener]:
@@ -103,12 +110,30 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
         **tls,
     )
     waive(test, CERTIFICATE_PARAMETER if https else HTTP_ONLY_TEST)
-    # The guard gives both their default actions, from the live routes.
-    guard = guard_listeners(template, settings, names, target_groups,
-                            {"Production": production, "Test": test},
-                            network.default_security_group)
+    listeners = {"Production": production, "Test": test}
+    rules = None
+    if settings.deployment.engine == "ecs":
+        for listener in listeners.values():
+            # Only what no rule matches; the rule below matches every request.
+            listener.DefaultActions = [elb.Action(
+                Type="fixed-response", FixedResponseConfig=elb.FixedResponseConfig(
+                    StatusCode="404", ContentType="text/plain"))]
+        rules = {route: elb.ListenerRule(
+            f"{route}ListenerRule", ListenerArn=Ref(listener), Priority=ROUTE_RULE_PRIORITY,
+            Conditions=[elb.Condition(Field="path-pattern", PathPatternConfig=elb.PathPatternConfig(
+                Values=["/*"]))])
+            for route, listener in listeners.items()}
+    # The guard gives each route its weighted forward, from the live routes.
+    guard = guard_listeners(template, settings, names, target_groups, listeners,
+                            network.default_security_group, rules)
     for listener in (production, test):
+        if rules is not None:
+            # After the guard, which refuses a change of engine before a listener's default
+            # action stops forwarding (stacks/lambdas/guard_ecs.py).
+            listener.DependsOn = guard.resource.title
         template.add_resource(listener)
+    for rule in (rules or {}).values():
+        template.add_resource(rule)
     if https:
         template.add_resource(elb.Listener(
             "HttpRedirectListener",
@@ -121,7 +146,7 @@ def build_load_balancing(template: Template, settings: Settings, names: Names,
             # refusal comes first, before this listener collides on port 80.
             DependsOn=guard.resource.title,
         ))
-    return LoadBalancing(load_balancer, target_groups, production, test, guard)
+    return LoadBalancing(load_balancer, target_groups, production, test, guard, rules)
 
 
 def _target_group(settings: Settings, names: Names, network: Network,

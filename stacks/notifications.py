@@ -1,8 +1,11 @@
-"""Optional deployment notifications: an SNS topic the deployment group reports to."""
+"""Optional deployment notifications: an SNS topic the deployment group reports to (engine
+ecs: an EventBridge rule forwards ECS's deployment events to it)."""
 
 from __future__ import annotations
 
-from troposphere import Equals, If, Not, Parameter, Ref, Template, sns
+from troposphere import Equals, GetAtt, If, Not, Parameter, Ref, Template, events, sns
+
+from policies.topic import publish_from_rule
 
 from .naming import Names
 from .settings import Settings
@@ -32,3 +35,25 @@ def build_notifications(template: Template, settings: Settings,
         Subscription=If(has_email, [sns.Subscription(Protocol="email", Endpoint=Ref(email))],
                         Ref("AWS::NoValue")),
     ), TOPIC_AWS_KEY))
+
+
+def build_ecs_notifications(template: Template, settings: Settings, names: Names, ecs_service,
+                            topic: sns.Topic | None) -> None:
+    """Engine ecs: ECS tells EventBridge about each service deployment (in progress, completed,
+    failed, rollbacks included), and a rule forwards those of our service to the topic.
+    https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_deployment_events.html
+    """
+    if topic is None:
+        return
+    rule = template.add_resource(events.Rule(
+        "DeploymentEventsRule",
+        EventPattern={"source": ["aws.ecs"], "detail-type": ["ECS Deployment State Change"],
+                      "resources": [Ref(ecs_service.service)]},
+        State="ENABLED",
+        Targets=[events.Target(Id="DeploymentTopic", Arn=Ref(topic))],
+    ))
+    template.add_resource(sns.TopicPolicy(
+        "DeploymentTopicPolicy",
+        Topics=[Ref(topic)],
+        PolicyDocument=publish_from_rule(Ref(topic), GetAtt(rule, "Arn")),
+    ))

@@ -13,7 +13,8 @@ from .settings import Settings
 
 
 def build_outputs(template: Template, settings: Settings, load_balancing: LoadBalancing,
-                  ecs_service: EcsService, deployment: Deployment, pipeline: Pipeline) -> None:
+                  ecs_service: EcsService, deployment: Deployment | None,
+                  pipeline: Pipeline) -> None:
     lb = load_balancing.load_balancer.title
     dns = GetAtt(lb, "DNSName")
     scheme = "https" if settings.listeners.https else "http"
@@ -28,9 +29,13 @@ def build_outputs(template: Template, settings: Settings, load_balancing: LoadBa
         ("TaskFamily", ecs_service.task_definition.Family, "Task definition family"),
         ("RepositoryUri", GetAtt(ecs_service.repository, "RepositoryUri"),
          "Image repository"),
-        ("CodeDeployApplication", Ref(deployment.application), "CodeDeploy application"),
-        ("DeploymentGroup", Ref(deployment.deployment_group), "CodeDeploy deployment group"),
     ]
+    if deployment is not None:
+        outputs += [
+            ("CodeDeployApplication", Ref(deployment.application), "CodeDeploy application"),
+            ("DeploymentGroup", Ref(deployment.deployment_group),
+             "CodeDeploy deployment group"),
+        ]
     outputs += [
         (f"{colour.capitalize()}TargetGroupName",
          GetAtt(load_balancing.target_groups[colour], "TargetGroupName"),

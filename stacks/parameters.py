@@ -24,9 +24,17 @@ IMAGE_PATTERN = (r"^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+)*"
 DEFAULT_BOOTSTRAP_IMAGE = "public.ecr.aws/docker/library/nginx:stable-alpine"
 
 
+# With deployment.engine "ecs" the service's image is the stack parameter IMAGE_PARAMETER: the
+# pipeline's release sets it (a stack update is the deployment), and every other stack update
+# keeps it. It has no default, so an update can never fall back to one: `aws cloudformation
+# deploy` sends UsePreviousValue for a parameter it is not given (aws-cli's deploy.py,
+# merge_parameters), and update-stack without it fails instead of deploying an older image.
+IMAGE_PARAMETER = "Image"
+
+
 @dataclass(frozen=True)
 class Parameters:
-    bootstrap_image: Parameter
+    image: Parameter  # the container's image: BootstrapImage, or Image with engine ecs
     certificate_arn: Parameter | None
     vpc_id: Parameter | None
     load_balancer_subnets: Parameter | None
@@ -82,8 +90,8 @@ def _source_parameters(settings: Settings) -> list[Parameter]:
     ]
 
 
-def add_parameters(template: Template, settings: Settings) -> Parameters:
-    bootstrap_image = template.add_parameter(Parameter(
+def _bootstrap_image(template: Template) -> Parameter:
+    return template.add_parameter(Parameter(
         "BootstrapImage",
         Type="String",
         Default=DEFAULT_BOOTSTRAP_IMAGE,
@@ -95,6 +103,22 @@ def add_parameters(template: Template, settings: Settings) -> Parameters:
         # size.
         Description="Image run until the first deployment; it must pass the health check.",
     ))
+
+
+def add_parameters(template: Template, settings: Settings) -> Parameters:
+    if settings.deployment.engine == "ecs":
+        image = template.add_parameter(Parameter(
+            IMAGE_PARAMETER,
+            Type="String",
+            MinLength=1,
+            MaxLength=255,
+            AllowedPattern=IMAGE_PATTERN,
+            ConstraintDescription="must be an image such as registry/repository:tag",
+            Description="Image the service runs; at creation one that passes the health "
+                        "check, then set by the pipeline: omit on updates.",
+        ))
+    else:
+        image = _bootstrap_image(template)
     certificate_arn = None
     if settings.listeners.https:
         certificate_arn = template.add_parameter(Parameter(
@@ -131,5 +155,5 @@ def add_parameters(template: Template, settings: Settings) -> Parameters:
             AllowedPattern=(r"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]{12}:regional/webacl/"
                             r"[A-Za-z0-9_-]{1,128}/[0-9a-f-]{36}$"),
             Description="WAF web ACL of the load balancer."))
-    return Parameters(bootstrap_image, certificate_arn, vpc_id,
+    return Parameters(image, certificate_arn, vpc_id,
                       load_balancer_subnets, service_subnets, source, web_acl_arn)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 from types import ModuleType
 
-from policies import (codebuild, codedeploy, events, guard, hook, pipeline, task,
-                      task_execution)
+from policies import (codebuild, codedeploy, ecs_hook_invoke, ecs_infrastructure, events,
+                      guard, hook, pipeline, task, task_execution)
 from policies.calls import Call, Deployed
 from policies.evaluator import ALLOW, Request, allowing_statements, decide, granted_actions
 from policies.world import World, role_documents
@@ -80,11 +80,16 @@ def role_tables(stack: Stack) -> dict[str, ModuleType]:
     tables = {
         stack.service.execution_role: task_execution,
         stack.service.task_role: task,
-        stack.deployment.role: codedeploy,
         stack.pipeline.build.role: codebuild,
         stack.pipeline.role: pipeline,
         stack.load_balancing.guard.function.role: guard,
     }
+    if stack.deployment is not None:
+        tables[stack.deployment.role] = codedeploy
+    if stack.engine is not None:
+        tables[stack.engine.infrastructure_role] = ecs_infrastructure
+        if stack.engine.hook_role is not None:
+            tables[stack.engine.hook_role] = ecs_hook_invoke
     if stack.pipeline.source_change_role is not None:
         tables[stack.pipeline.source_change_role] = events
     if stack.hooks.inline is not None:
@@ -100,7 +105,8 @@ def deployed(world: World, stack: Stack) -> Deployed:
     def parameter(name: str) -> str:
         return world.ref(name) if name in stack.params.source else ""
 
-    svc, pipe, hooks = stack.service, stack.pipeline, stack.hooks
+    svc, pipe, hooks, dep, engine = (stack.service, stack.pipeline, stack.hooks,
+                                     stack.deployment, stack.engine)
     return Deployed(
         source=stack.settings.pipeline.source,
         stack_id=world.stack_id,
@@ -113,10 +119,10 @@ def deployed(world: World, stack: Stack) -> Deployed:
         artifact_bucket=world.ref(pipe.artifact_bucket.title),
         build_project=world.ref(pipe.build.project.title),
         pipeline=world.ref(pipe.pipeline.title),
-        application=world.ref(stack.deployment.application.title),
-        deployment_group=world.ref(stack.deployment.deployment_group.title),
+        application=name(dep.application if dep else None),
+        deployment_group=name(dep.deployment_group if dep else None),
         deployment_config=world.resolve(
-            stack.deployment.deployment_group.to_dict()["Properties"]["DeploymentConfigName"]),
+            dep.deployment_group.to_dict()["Properties"]["DeploymentConfigName"]) if dep else "",
         execution_role=world.ref(svc.execution_role.title),
         task_role=world.ref(svc.task_role.title),
         connection_arn=parameter("ConnectionArn"),
@@ -130,6 +136,15 @@ def deployed(world: World, stack: Stack) -> Deployed:
         live_routes_log_group=name(stack.load_balancing.guard.function.log_group),
         default_group=(world.resolve(stack.network.default_security_group.to_dict())
                        if stack.network.default_security_group is not None else ""),
+        engine=stack.settings.deployment.engine,
+        live_routes_function=name(stack.load_balancing.guard.function.function),
+        infrastructure_role=name(engine.infrastructure_role if engine else None),
+        hook_invoke_role=name(engine.hook_role if engine else None),
+        route_arns=tuple(world.ref(resource.title) for resource in (
+            *(stack.load_balancing.rules or {}).values(),
+            *stack.load_balancing.forwarding_listeners)),
+        target_group_arns=tuple(world.ref(group.title)
+                                for group in stack.load_balancing.target_groups.values()),
     )
 
 

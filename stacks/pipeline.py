@@ -1,28 +1,42 @@
-"""The delivery pipeline: Source -> Build (CodeBuild) -> Deploy (CodeDeployToECS).
+"""The delivery pipeline: Source -> Build (CodeBuild) -> Deploy.
 
 A push to the branch builds an image tagged with its commit id, pushes it to the service's
-repository, and hands imageDetail.json, taskdef.json and the AppSpec to the deploy action, which
-registers the task definition with the new image and starts a blue/green deployment.
+repository, and hands imageDetail.json, taskdef.json and the AppSpec to the CodeDeployToECS
+action, which registers the task definition with the new image and starts a blue/green
+deployment.
+
+With deployment.engine "ecs" the stack itself names the image (its Image parameter), so a
+release is a stack update: the stack's own function (the live-route guard's, invoked by the
+pipeline) prepares a change set of the deployed template with Image set to the build's image
+(every other parameter kept) and checks that it changes only the task definition and the
+service, and the CloudFormation action executes it. CloudFormation
+waits for ECS's deployment, and an ECS rollback fails the stack update and so the pipeline.
+No stack update can bring an older image back: the image is a stack parameter without a
+default, which `aws cloudformation deploy` keeps.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from troposphere import (GetAtt, Join, Ref, Sub, Template, codebuild, codepipeline, events, iam, logs,
-                         s3)
+from troposphere import (GetAtt, Join, Ref, Sub, Template, awslambda, codebuild, codepipeline,
+                         events, iam, logs, s3)
 
 from policies.arn import arn
 from policies.bucket import ARTIFACT_BUCKET_PREFIX, deny_insecure_transport
 from policies.codebuild import build_and_push_image
 from policies.events import start_pipeline
-from policies.pipeline import (artifact_access, deploy_to_ecs, pipeline_policy, read_codecommit,
-                               read_s3_source, start_build, use_connection)
+from policies.pipeline import (artifact_access, deploy_to_ecs, ecs_action_statements,
+                               pipeline_policy, read_codecommit, read_s3_source,
+                               release_by_change_set, run_release_job, start_build,
+                               use_connection)
 from policies.trust import CODEBUILD, CODEPIPELINE, EVENTS, assumed_by
 
-from .artifacts import (APPSPEC_FILE, IMAGE_PLACEHOLDER_NAME, TASKDEF_FILE, appspec_document,
-                        buildspec, sub_json, taskdef_document)
+from .artifacts import (APPSPEC_FILE, IMAGE_DEFINITIONS_FILE, IMAGE_PLACEHOLDER_NAME,
+                        TASKDEF_FILE, appspec_document, buildspec, sub_json, taskdef_document)
 from .deployment import Deployment
+from .ecs_engine import EcsEngine
 from .functions import log_group as make_log_group
 from .hooks import Hooks
 from .naming import Names
@@ -36,6 +50,10 @@ from .waivers import (ARTIFACTS_AWS_KEY, ARTIFACTS_NOT_REPLICATED, BUCKET_NO_EVE
                       PIPELINE_ARTIFACTS_AWS_KEY, PRIVILEGED_BUILD, waive)
 
 SOURCE_OUTPUT, BUILD_OUTPUT = "SourceOutput", "BuildOutput"
+# Engine ecs: the change set of one pipeline execution, named in both Deploy actions, and the
+# build's exported variables (IMAGE_URI), published under BUILD_NAMESPACE.
+CHANGE_SET_NAME = "release-#{codepipeline.PipelineExecutionId}"
+BUILD_NAMESPACE = "BuildVariables"
 # The source action's variables (CommitId, ...) are published under this namespace.
 SOURCE_NAMESPACE = "SourceVariables"
 
@@ -54,8 +72,8 @@ class Pipeline:
     artifact_bucket: s3.Bucket
     build: Build
     source_change_role: iam.Role | None  # the EventBridge rule's, for CodeCommit and S3
-    taskdef: dict  # taskdef.json as handed to the build, ${...} filled by CloudFormation
-    appspec: dict
+    taskdef: dict | None  # taskdef.json as handed to the build, ${...} filled by CloudFormation
+    appspec: dict | None  # (neither with engine ecs)
 
     @property
     def project(self) -> codebuild.Project:
@@ -63,18 +81,46 @@ class Pipeline:
 
 
 def build_pipeline(template: Template, settings: Settings, names: Names, params: Parameters,
-                   ecs_service: EcsService, deployment: Deployment, hooks: Hooks,
-                   log_bucket: LogBucket | None) -> Pipeline:
+                   ecs_service: EcsService, deployment: Deployment | None, hooks: Hooks,
+                   log_bucket: LogBucket | None, engine: EcsEngine | None = None,
+                   stack_function: awslambda.Function | None = None) -> Pipeline:
+    """With `engine` (deployment.engine "ecs"), `stack_function` prepares the releases."""
     bucket = _artifact_bucket(template, settings, log_bucket)
     bucket_arn = GetAtt(bucket, "Arn")
     objects_arn = Sub(f"${{{bucket.title}.Arn}}/*")
-    taskdef = taskdef_document(ecs_service.task_definition)
-    appspec = appspec_document(settings, names, hooks.events)
+    taskdef = appspec = None
+    if engine is None:
+        taskdef = taskdef_document(ecs_service.task_definition)
+        appspec = appspec_document(settings, names, hooks.events)
     build = _build_project(template, settings, names, ecs_service, taskdef, appspec,
                            bucket_arn, objects_arn)
     project = build.project
 
     action, source_statements, change_event = _source(settings, params)
+    task_roles = [GetAtt(ecs_service.execution_role, "Arn"),
+                  GetAtt(ecs_service.task_role, "Arn")]
+    if engine is None:
+        deploy_statements = deploy_to_ecs(
+            application_arn=arn("codedeploy", f"application:{names.codedeploy_application}"),
+            deployment_group_arn=arn(
+                "codedeploy",
+                f"deploymentgroup:{names.codedeploy_application}/{names.deployment_group}"),
+            deployment_config_arn=arn(
+                "codedeploy", f"deploymentconfig:{deployment.config_name_in_sub}"),
+            task_definition_arn=arn("ecs", f"task-definition/{names.task_family}:*"),
+            task_role_arns=task_roles)
+        deploy_actions = [_code_deploy_action(deployment)]
+    else:
+        deploy_statements = [run_release_job(GetAtt(stack_function, "Arn"))
+                             ] + release_by_change_set(
+            stack_arn=STACK_ARN,
+            task_definition_arn=arn("ecs", f"task-definition/{names.task_family}:*"),
+            service_arn=arn("ecs", f"service/{names.cluster}/{names.service}"),
+            service_deployments_arn=arn(
+                "ecs", f"service-deployment/{names.cluster}/{names.service}/*"),
+            task_role_arns=task_roles,
+            ecs_role_arns=[GetAtt(role, "Arn") for role in engine.roles])
+        deploy_actions = _release_actions(stack_function, ecs_service, params)
     role = template.add_resource(iam.Role(
         "PipelineRole",
         AssumeRolePolicyDocument=assumed_by(CODEPIPELINE),
@@ -82,17 +128,7 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
             artifact_access(bucket_arn, objects_arn, tagged=settings.pipeline.source == "s3")
             + source_statements
             + [start_build(GetAtt(project, "Arn"))]
-            + deploy_to_ecs(
-                application_arn=arn("codedeploy",
-                                    f"application:{names.codedeploy_application}"),
-                deployment_group_arn=arn(
-                    "codedeploy",
-                    f"deploymentgroup:{names.codedeploy_application}/{names.deployment_group}"),
-                deployment_config_arn=arn(
-                    "codedeploy", f"deploymentconfig:{deployment.config_name_in_sub}"),
-                task_definition_arn=arn("ecs", f"task-definition/{names.task_family}:*"),
-                task_role_arns=[GetAtt(ecs_service.execution_role, "Arn"),
-                                GetAtt(ecs_service.task_role, "Arn")]),
+            + deploy_statements,
         ))],
     ))
     pipeline = template.add_resource(waive(codepipeline.Pipeline(
@@ -112,30 +148,97 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
                 Configuration={"ProjectName": Ref(project)},
                 InputArtifacts=[codepipeline.InputArtifacts(Name=SOURCE_OUTPUT)],
                 OutputArtifacts=[codepipeline.OutputArtifacts(Name=BUILD_OUTPUT)],
+                **({"Namespace": BUILD_NAMESPACE} if engine else {}),
                 RunOrder=1,
             )]),
-            codepipeline.Stages(Name="Deploy", Actions=[codepipeline.Actions(
-                Name="BlueGreenDeploy",
-                ActionTypeId=_action_type("Deploy", "CodeDeployToECS"),
-                Configuration={
-                    "ApplicationName": Ref(deployment.application),
-                    "DeploymentGroupName": Ref(deployment.deployment_group),
-                    "TaskDefinitionTemplateArtifact": BUILD_OUTPUT,
-                    "TaskDefinitionTemplatePath": TASKDEF_FILE,
-                    "AppSpecTemplateArtifact": BUILD_OUTPUT,
-                    "AppSpecTemplatePath": APPSPEC_FILE,
-                    "Image1ArtifactName": BUILD_OUTPUT,
-                    "Image1ContainerName": IMAGE_PLACEHOLDER_NAME,
-                },
-                InputArtifacts=[codepipeline.InputArtifacts(Name=BUILD_OUTPUT)],
-                RunOrder=1,
-            )]),
+            codepipeline.Stages(Name="Deploy", Actions=deploy_actions),
         ],
     ), PIPELINE_ARTIFACTS_AWS_KEY))
     source_change_role = None
     if change_event is not None:
         source_change_role = _start_on_change(template, settings, names, pipeline, change_event)
     return Pipeline(pipeline, role, bucket, build, source_change_role, taskdef, appspec)
+
+
+def ecs_deploy_action(stack) -> dict:
+    """CodePipeline's standard ECS deploy action (the Terraform rendition's release, engine
+    ecs): imagedefinitions.json names the container's new image.
+    https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECS.html"""
+    return codepipeline.Actions(
+        Name="Release",
+        ActionTypeId=_action_type("Deploy", "ECS"),
+        Configuration={"ClusterName": Ref(stack.service.cluster),
+                       "ServiceName": GetAtt(stack.service.service, "Name"),
+                       "FileName": IMAGE_DEFINITIONS_FILE},
+        InputArtifacts=[codepipeline.InputArtifacts(Name=BUILD_OUTPUT)],
+        RunOrder=1,
+    ).to_dict()
+
+
+def deploy_with_ecs_action(stack) -> list:
+    names = stack.names
+    return ecs_action_statements(
+        task_definition_arn=arn("ecs", f"task-definition/{names.task_family}:*"),
+        service_arn=arn("ecs", f"service/{names.cluster}/{names.service}"),
+        task_role_arns=[GetAtt(stack.service.execution_role, "Arn"),
+                        GetAtt(stack.service.task_role, "Arn")])
+
+
+def release_statement_ids() -> set[str]:
+    """The Sids of the release's statements in the pipeline role (engine ecs)."""
+    return {s.Sid for s in [run_release_job("*")] + release_by_change_set(
+        "*", "*", "*", "*", ["*"], ["*"])}
+
+
+# This stack, by the ARN CloudFormation gives it (its name and any id).
+STACK_ARN = arn("cloudformation", "stack/${AWS::StackName}/*")
+
+
+def _code_deploy_action(deployment: Deployment) -> codepipeline.Actions:
+    return codepipeline.Actions(
+        Name="BlueGreenDeploy",
+        ActionTypeId=_action_type("Deploy", "CodeDeployToECS"),
+        Configuration={
+            "ApplicationName": Ref(deployment.application),
+            "DeploymentGroupName": Ref(deployment.deployment_group),
+            "TaskDefinitionTemplateArtifact": BUILD_OUTPUT,
+            "TaskDefinitionTemplatePath": TASKDEF_FILE,
+            "AppSpecTemplateArtifact": BUILD_OUTPUT,
+            "AppSpecTemplatePath": APPSPEC_FILE,
+            "Image1ArtifactName": BUILD_OUTPUT,
+            "Image1ContainerName": IMAGE_PLACEHOLDER_NAME,
+        },
+        InputArtifacts=[codepipeline.InputArtifacts(Name=BUILD_OUTPUT)],
+        RunOrder=1,
+    )
+
+
+def _release_actions(stack_function: awslambda.Function, ecs_service: EcsService,
+                     params: Parameters) -> list[codepipeline.Actions]:
+    """Prepare the change set (the stack's function), then execute it: CloudFormation's action
+    waits for the stack update, so for the ECS deployment, and fails when it rolls back."""
+    release = {"Stack": "${AWS::StackName}", "ChangeSet": CHANGE_SET_NAME,
+               "Parameter": params.image.title, "Image": f"#{{{BUILD_NAMESPACE}.IMAGE_URI}}",
+               # What a release changes: the replaced task definition and the service.
+               "Expect": sorted((ecs_service.task_definition.title,
+                                 ecs_service.service.title))}
+    return [
+        codepipeline.Actions(
+            Name="PrepareRelease",
+            ActionTypeId=_action_type("Invoke", "Lambda"),
+            Configuration={"FunctionName": Ref(stack_function),
+                           "UserParameters": Sub(json.dumps(release, separators=(",", ":")))},
+            RunOrder=1,
+        ),
+        codepipeline.Actions(
+            Name="Release",
+            ActionTypeId=_action_type("Deploy", "CloudFormation"),
+            Configuration={"ActionMode": "CHANGE_SET_EXECUTE",
+                           "StackName": Ref("AWS::StackName"),
+                           "ChangeSetName": CHANGE_SET_NAME},
+            RunOrder=2,
+        ),
+    ]
 
 
 def _action_type(category: str, provider: str) -> codepipeline.ActionTypeId:
@@ -255,16 +358,17 @@ def _build_project(template: Template, settings: Settings, names: Names,
                                  GetAtt(ecs_service.repository, "Arn"),
                                  GetAtt(log_group, "Arn"), bucket_arn, objects_arn))],
     ))
-    appspec_text = sub_json(appspec)
     variables = {
         "REPOSITORY_URI": GetAtt(ecs_service.repository, "RepositoryUri"),
         "DOCKERFILE": settings.pipeline.dockerfile,
         "BUILD_CONTEXT": settings.pipeline.build_context,
+    }
+    if taskdef is not None:
+        appspec_text = sub_json(appspec)
         # Rendered from the stack's own task definition; CloudFormation fills in the role
         # ARNs, log group and region.
-        "TASKDEF_JSON": Sub(sub_json(taskdef)),
-        "APPSPEC_JSON": Sub(appspec_text) if "${" in appspec_text else appspec_text,
-    }
+        variables["TASKDEF_JSON"] = Sub(sub_json(taskdef))
+        variables["APPSPEC_JSON"] = Sub(appspec_text) if "${" in appspec_text else appspec_text
     inline = settings.pipeline.buildspec == "inline"
     project = template.add_resource(waive(codebuild.Project(
         "BuildProject",
@@ -272,7 +376,8 @@ def _build_project(template: Template, settings: Settings, names: Names,
         ServiceRole=GetAtt(role, "Arn"),
         Source=codebuild.Source(
             Type="CODEPIPELINE",
-            BuildSpec=buildspec() if inline else settings.pipeline.buildspec),
+            BuildSpec=buildspec(settings.deployment.engine) if inline
+            else settings.pipeline.buildspec),
         Artifacts=codebuild.Artifacts(Type="CODEPIPELINE"),
         Environment=codebuild.Environment(
             Type="LINUX_CONTAINER",

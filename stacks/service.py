@@ -11,6 +11,8 @@ from policies.task_execution import pull_image_and_write_logs
 from policies.trust import ECS_TASKS, assumed_by
 
 from .functions import log_group as make_log_group
+from .ecs_engine import EcsEngine, advanced_configuration
+from .hooks import Hooks
 from .load_balancer import LoadBalancing
 from .naming import BLUE, Names
 from .network import Network
@@ -34,7 +36,11 @@ class EcsService:
 
 def build_service(template: Template, settings: Settings, names: Names, network: Network,
                   security_groups: SecurityGroups, load_balancing: LoadBalancing,
-                  params: Parameters) -> EcsService:
+                  params: Parameters, engine: EcsEngine | None = None,
+                  hooks: Hooks | None = None) -> EcsService:
+    """With `engine` (deployment.engine "ecs") ECS deploys: the service names the stack's task
+    definition, whose image is the Image parameter, so a stack update that changes it is the
+    deployment, run by the engine's strategy and hooks."""
     # The task definition and the service carry their tags in the template: a change to either
     # after creation is a new revision or an UpdateService (see stacks/tags.py).
     tags = standard_tags(settings)
@@ -80,7 +86,7 @@ def build_service(template: Template, settings: Settings, names: Names, network:
                                             CpuArchitecture="X86_64"),
         ExecutionRoleArn=GetAtt(execution_role, "Arn"),
         TaskRoleArn=GetAtt(task_role, "Arn"),
-        ContainerDefinitions=[container_definition(settings, names, Ref(params.bootstrap_image),
+        ContainerDefinitions=[container_definition(settings, names, Ref(params.image),
                                                    Ref(log_group))],
         **({"Volumes": [ecs.Volume(Name=SCRATCH_VOLUME)]}
            if settings.service.read_only_root_filesystem else {}),
@@ -94,12 +100,13 @@ def build_service(template: Template, settings: Settings, names: Names, network:
         LaunchType="FARGATE",
         PlatformVersion="LATEST",
         SchedulingStrategy="REPLICA",
-        DeploymentController=ecs.DeploymentController(Type="CODE_DEPLOY"),
-        # The family name, not Ref(TaskDefinition): a new revision from a stack update then
-        # leaves this property unchanged. CodeDeploy owns the running revision, and ECS refuses
-        # "Unable to update task definition on services with a CODE_DEPLOY deployment
-        # controller" for any update that names one.
-        TaskDefinition=names.task_family,
+        **(_ecs_deploys(task_definition, engine) if engine else {
+            "DeploymentController": ecs.DeploymentController(Type="CODE_DEPLOY"),
+            # The family name, not Ref(TaskDefinition): a new revision from a stack update
+            # then leaves this property unchanged. CodeDeploy owns the running revision, and
+            # ECS refuses "Unable to update task definition on services with a CODE_DEPLOY
+            # deployment controller" for any update that names one.
+            "TaskDefinition": names.task_family}),
         # No DesiredCount: CloudFormation sends a DesiredCount it has on every update of the
         # service, resetting what auto scaling set (a busy service at 8 tasks drops back on a
         # tag change). Without it a new service starts with 1 task and updates leave the count
@@ -110,6 +117,8 @@ def build_service(template: Template, settings: Settings, names: Names, network:
             ContainerName=names.container,
             ContainerPort=settings.service.container_port,
             TargetGroupArn=Ref(load_balancing.target_groups[BLUE]),
+            **({"AdvancedConfiguration": advanced_configuration(load_balancing, engine)}
+               if engine else {}),
         )],
         NetworkConfiguration=ecs.NetworkConfiguration(
             AwsvpcConfiguration=ecs.AwsvpcConfiguration(
@@ -119,15 +128,25 @@ def build_service(template: Template, settings: Settings, names: Names, network:
             )),
         EnableECSManagedTags=True,
         PropagateTags="SERVICE",
-        # The family name hides the task definition from CloudFormation's dependency graph,
-        # and a service created before its target groups have listeners fails ("target group
-        # ... does not have an associated load balancer"), so both are explicit.
-        DependsOn=[task_definition.title] + [listener.title for listener
-                                             in load_balancing.forwarding_listeners],
+        # The family name (engine codedeploy) hides the task definition from CloudFormation's
+        # dependency graph, and a service created before its target groups have listeners
+        # fails ("target group ... does not have an associated load balancer"), so both are
+        # explicit.
+        # With engine ecs, creating the service is a first deployment that runs the hook: it
+        # reaches the test listener only once the load balancer admits its NAT addresses.
+        DependsOn=([] if engine else [task_definition.title])
+        + [listener.title for listener in load_balancing.forwarding_listeners]
+        + [rule.title for rule in (hooks.ingress if engine and hooks else ())],
         Tags=tags,
     ))
     return EcsService(cluster, service, task_definition, repository, log_group,
                       execution_role, task_role)
+
+
+def _ecs_deploys(task_definition: ecs.TaskDefinition, engine: EcsEngine) -> dict:
+    return {"DeploymentController": ecs.DeploymentController(Type="ECS"),
+            "DeploymentConfiguration": engine.configuration,
+            "TaskDefinition": Ref(task_definition)}
 
 
 def container_definition(settings: Settings, names: Names, image,

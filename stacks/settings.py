@@ -51,6 +51,15 @@ SSL_POLICY_PATTERN = r"^ELBSecurityPolicy-(TLS13-1-[23]|TLS-1-2|FS-1-2)(-[A-Za-z
 
 # CodeDeploy waits (approval window, blue termination) are capped at two days for ECS.
 MAX_WAIT_MINUTES = 2880
+# ECS's own engine: each bake time is 0 to 1440 minutes, and CloudFormation, which waits for the
+# deployment at most 36 hours, refuses a linear or canary configuration whose bake times add up
+# to more than 33 hours (BakeTimeInMinutes + StepBakeTimeInMinutes x steps). The same bound
+# holds here for the whole wait, the approval window included: a stack update is the
+# deployment. Both from the AWS::ECS::Service resource schema and the ECS guide's linear page.
+ECS_MAX_BAKE_MINUTES = 1440
+ECS_MAX_TOTAL_MINUTES = 33 * 60
+# ECS's LINEAR StepPercent is 3 to 100.
+ECS_MIN_STEP_PERCENT = 3
 
 # Every text and list setting is bounded. With the naming limit, these bounds keep the template
 # of every accepted settings file within the 51,200 bytes that `aws cloudformation deploy
@@ -247,22 +256,54 @@ class LoadBalancerSettings(Section):
 
 
 class DeploymentSettings(Section):
+    engine: Annotated[Literal["codedeploy", "ecs"], setting(
+        "Who runs deployments: codedeploy (a CodeDeploy deployment group; the pipeline's "
+        "CodeDeployToECS action) or ecs (ECS's own blue/green, linear and canary "
+        "deployments; the pipeline updates the stack's Image parameter). The README compares "
+        "them.",
+        "codedeploy or ecs")] = "codedeploy"
     traffic: Annotated[Literal["all-at-once", "canary", "linear"], setting(
-        "How CodeDeploy shifts production traffic to the new tasks.",
+        "How production traffic shifts to the new tasks (engine ecs: strategy BLUE_GREEN, "
+        "CANARY or LINEAR).",
         "all-at-once, canary or linear")] = "all-at-once"
     percent: Annotated[Annotated[int, Meta(ge=1, le=99)] | None, setting(
         "Canary: share shifted first; linear: share shifted each step. Default 10.",
-        "integer from 1 to 99; only with traffic canary or linear")] = None
+        "integer from 1 to 99 (engine ecs, linear: from 3); only with traffic canary or "
+        "linear")] = None
     interval_minutes: Annotated[Annotated[int, Meta(ge=1, le=MAX_WAIT_MINUTES)] | None, setting(
-        "Canary: minutes before the rest shifts; linear: minutes between steps. Default 5.",
-        "integer from 1 to 2880; only with traffic canary or linear")] = None
+        "Canary: minutes before the rest shifts; linear: minutes between steps (engine ecs: "
+        "the bake time after each step but the last). Default 5.",
+        f"integer from 1 to 2880 (engine ecs: {ECS_MAX_BAKE_MINUTES}); only with traffic "
+        "canary or linear")] = None
     termination_wait_minutes: Annotated[int, setting(
-        "Minutes the old (blue) tasks stay up after success, ready for a rollback.",
-        f"integer from 0 to {MAX_WAIT_MINUTES}", ge=0, le=MAX_WAIT_MINUTES)] = 5
+        "Minutes the old (blue) tasks stay up after success, ready for a rollback (engine "
+        "ecs: BakeTimeInMinutes, during which an alarm still rolls back).",
+        f"integer from 0 to {MAX_WAIT_MINUTES} (engine ecs: {ECS_MAX_BAKE_MINUTES})",
+        ge=0, le=MAX_WAIT_MINUTES)] = 5
     approval_wait_minutes: Annotated[int, setting(
         "0 shifts traffic as soon as the new tasks are healthy; more waits that long for an "
-        "operator's approval and stops (rolls back) without it.",
+        "operator's approval and stops (rolls back) without it (engine ecs: a PAUSE hook "
+        "after test traffic moves, approved with aws ecs continue-service-deployment).",
         f"integer from 0 to {MAX_WAIT_MINUTES}", ge=0, le=MAX_WAIT_MINUTES)] = 0
+
+    @property
+    def ecs_steps(self) -> int:
+        """Bake periods of an ECS linear deployment: one after each step but the last
+        (AWS's formula: 100/StepPercent - 1 when it divides evenly, else floor(100/StepPercent));
+        a canary has one."""
+        if self.traffic == "canary":
+            return 1
+        if self.traffic == "linear":
+            whole, rest = divmod(100, self.step_percent)
+            return whole - 1 if rest == 0 else whole
+        return 0
+
+    @property
+    def ecs_total_minutes(self) -> int:
+        """The longest an ECS deployment waits by these settings: approval window, bake
+        periods between steps, and the bake time after the shift."""
+        return (self.approval_wait_minutes + self.ecs_steps * self.step_minutes
+                + self.termination_wait_minutes)
 
     @property
     def step_percent(self) -> int:
@@ -641,6 +682,9 @@ def _relation_problems(s: Settings) -> list[Problem]:
               f"deployment.{key}", getattr(dep, key),
               'only used with deployment.traffic "canary" or "linear"')
 
+    if dep.engine == "ecs":
+        _check_ecs_engine(s, check)
+
     check(sc.min <= sc.max, "scaling.max", sc.max, f"must be at least scaling.min ({sc.min})")
     # Bounded precision: thresholds and ratios are written into the template as text.
     for key, value in (("alarms.response_time_seconds", s.alarms.response_time_seconds),
@@ -682,6 +726,27 @@ def _relation_problems(s: Settings) -> list[Problem]:
               "deployment waits about an hour before it fails; use private subnets with a NAT "
               "route (assign_public_ip = false) or set hooks.enabled = false")
     return problems
+
+
+def _check_ecs_engine(s: Settings, check) -> None:
+    """What ECS's own engine cannot do, named by the key that asks for it."""
+    dep = s.deployment
+    check(not (dep.traffic == "linear" and dep.step_percent < ECS_MIN_STEP_PERCENT),
+          "deployment.percent", dep.step_percent,
+          f'with deployment.engine "ecs" a linear step is at least {ECS_MIN_STEP_PERCENT} '
+          "percent (ECS's StepPercent is 3 to 100)")
+    for key in ("interval_minutes", "termination_wait_minutes"):
+        value = dep.step_minutes if key == "interval_minutes" else dep.termination_wait_minutes
+        check(value <= ECS_MAX_BAKE_MINUTES, f"deployment.{key}", value,
+              f'with deployment.engine "ecs" at most {ECS_MAX_BAKE_MINUTES} (ECS bake times '
+              "are 0 to 1440 minutes)")
+    check(dep.ecs_total_minutes <= ECS_MAX_TOTAL_MINUTES, "deployment.approval_wait_minutes",
+          dep.approval_wait_minutes,
+          f"with deployment.engine \"ecs\" a deployment is a stack update, which CloudFormation "
+          f"waits for at most 36 hours and refuses beyond 33: approval_wait_minutes "
+          f"({dep.approval_wait_minutes}) + {dep.ecs_steps} bake(s) of interval_minutes "
+          f"({dep.step_minutes}) + termination_wait_minutes ({dep.termination_wait_minutes}) "
+          f"= {dep.ecs_total_minutes} minutes; allowed: at most {ECS_MAX_TOTAL_MINUTES}")
 
 
 def _check_vpc_cidr(cidr: str, check) -> None:

@@ -1,5 +1,7 @@
 """`ecs-bluegreen status`: which colour serves production and test, how healthy each group is,
-and how the last deployment went, read from a deployed stack."""
+and how the last deployment went, read from a deployed stack (either engine: CodeDeploy's
+deployment group, or with ECS's own engine the routes' listener rules and the service's last
+service deployment)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .naming import COLOURS
 
 ROUTES = (("production", "ProductionListener"), ("test", "TestListener"))
+# Engine ecs: each route is a rule of its listener.
+RULES = {"ProductionListener": "ProductionListenerRule", "TestListener": "TestListenerRule"}
 
 
 def describe_route(weights: dict[str, int]) -> str:
@@ -34,17 +38,26 @@ def read_status(stack: str, session: boto3.session.Session, endpoint_url: str | 
     listeners = elbv2.describe_listeners(
         ListenerArns=[physical[logical] for _, logical in ROUTES])["Listeners"]
     by_arn = {item["ListenerArn"]: item for item in listeners}
+    ecs_engine = all(rule in physical for rule in RULES.values())
+    rules = {}
+    if ecs_engine:
+        rules = {r["RuleArn"]: r for r in elbv2.describe_rules(
+            RuleArns=[physical[rule] for rule in RULES.values()])["Rules"]}
     lines = []
     for name, logical in ROUTES:
         listener = by_arn[physical[logical]]
-        route = describe_route(_weights(listener["DefaultActions"], colour_of))
+        actions = (rules[physical[RULES[logical]]]["Actions"] if ecs_engine
+                   else listener["DefaultActions"])
+        route = describe_route(_weights(actions, colour_of))
         lines.append(f"{name + ':':<12} {route} (port {listener['Port']})")
     for colour, arn in groups.items():
         states = [t["TargetHealth"]["State"] for t in elbv2.describe_target_health(
             TargetGroupArn=arn)["TargetHealthDescriptions"]]
         lines.append(f"{colour + ':':<12} {states.count('healthy')} of {len(states)} "
                      "targets healthy")
-    lines.append(f"{'deployment:':<12} {_last_deployment(client, physical)}")
+    last = (_last_service_deployment(client, physical) if ecs_engine
+            else _last_deployment(client, physical))
+    lines.append(f"{'deployment:':<12} {last}")
     return "\n".join(lines) + "\n"
 
 
@@ -69,5 +82,26 @@ def _last_deployment(client, physical: dict[str, str]) -> str:
             return "none yet"
         info = codedeploy.get_deployment(deploymentId=ids[0])["deploymentInfo"]
         return f"{info['deploymentId']} {info['status']} (created {info.get('createTime')})"
+    except (ClientError, BotoCoreError) as error:
+        return f"unknown ({error})"
+
+
+def _last_service_deployment(client, physical: dict[str, str]) -> str:
+    """ECS's engine: the service's newest service deployment, its status and, while it runs,
+    its lifecycle stage (a PAUSE hook waits at POST_TEST_TRAFFIC_SHIFT for an approval)."""
+    try:
+        ecs = client("ecs")
+        found = ecs.list_service_deployments(cluster=physical["Cluster"],
+                                             service=physical["Service"]).get(
+            "serviceDeployments", [])
+        if not found:
+            return "none yet"
+        newest = max(found, key=lambda brief: brief["createdAt"])
+        (deployment,) = ecs.describe_service_deployments(
+            serviceDeploymentArns=[newest["serviceDeploymentArn"]])["serviceDeployments"]
+        stage = deployment.get("lifecycleStage")
+        return (f"{deployment['serviceDeploymentArn'].rsplit('/', 1)[-1]} "
+                f"{deployment['status']}" + (f" at {stage}" if stage else "")
+                + f" (created {deployment.get('createdAt')})")
     except (ClientError, BotoCoreError) as error:
         return f"unknown ({error})"

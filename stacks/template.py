@@ -13,13 +13,14 @@ from policies.unscoped import ON_EVERY_RESOURCE
 from .artifacts import APPSPEC_FILE, TASKDEF_FILE, buildspec
 from .alarms import build_alarms
 from .deployment import Deployment, build_deployment
+from .ecs_engine import EcsEngine, build_ecs_engine
 from .functions import shipped_minified
 from .hooks import Hooks, build_hooks
 from .load_balancer import LoadBalancing, build_load_balancing
 from .log_bucket import LogBucket, build_log_bucket
 from .naming import Names, names_for
 from .network import Network, build_network
-from .notifications import build_notifications
+from .notifications import build_ecs_notifications, build_notifications
 from .outputs import build_outputs
 from .parameters import Parameters, add_parameters
 from .pipeline import Pipeline, build_pipeline
@@ -47,9 +48,10 @@ class Stack:
     alarms: tuple[cloudwatch.Alarm, ...]
     hooks: Hooks
     topic: sns.Topic | None
-    deployment: Deployment
+    deployment: Deployment | None  # engine codedeploy
     pipeline: Pipeline
     log_bucket: LogBucket | None
+    engine: EcsEngine | None = None  # engine ecs
 
     def document(self) -> dict:
         """The template as plain data (long-form intrinsics)."""
@@ -58,8 +60,10 @@ class Stack:
 
 def build_stack(settings: Settings) -> Stack:
     """A pure function of the settings: the same settings give the same template."""
+    engine_words = ("deployed by CodeDeploy" if settings.deployment.engine == "codedeploy"
+                    else "deployed by ECS")
     template = Template(Description=(
-        f"Blue/green ECS Fargate service {settings.resource_id} deployed by CodeDeploy "
+        f"Blue/green ECS Fargate service {settings.resource_id} {engine_words} "
         f"({settings.deployment.traffic} traffic shift) with its delivery pipeline."))
     names = names_for(settings)
     params = add_parameters(template, settings)
@@ -68,20 +72,27 @@ def build_stack(settings: Settings) -> Stack:
     security_groups = build_security_groups(template, settings, names, network)
     load_balancing = build_load_balancing(template, settings, names, network,
                                           security_groups.load_balancer, params, log_bucket)
-    ecs_service = build_service(template, settings, names, network, security_groups,
-                                load_balancing, params)
-    build_scaling(template, settings, ecs_service)
     topic = build_notifications(template, settings, names)
     alarms = build_alarms(template, settings, names, load_balancing, topic)
     hooks = build_hooks(template, settings, names, network, security_groups, load_balancing)
-    deployment = build_deployment(template, settings, names, load_balancing, ecs_service,
-                                  alarms, hooks, topic)
+    engine = deployment = None
+    if settings.deployment.engine == "ecs":
+        engine = build_ecs_engine(template, settings, load_balancing, alarms, hooks)
+    ecs_service = build_service(template, settings, names, network, security_groups,
+                                load_balancing, params, engine, hooks)
+    build_scaling(template, settings, ecs_service)
+    if engine is None:
+        deployment = build_deployment(template, settings, names, load_balancing, ecs_service,
+                                      alarms, hooks, topic)
+    else:
+        build_ecs_notifications(template, settings, names, ecs_service, topic)
     pipeline = build_pipeline(template, settings, names, params, ecs_service, deployment,
-                              hooks, log_bucket)
+                              hooks, log_bucket, engine, load_balancing.guard.function.function)
     build_outputs(template, settings, load_balancing, ecs_service, deployment, pipeline)
     waive_unscoped_actions(template)
     return Stack(template, settings, names, params, network, security_groups, load_balancing,
-                 ecs_service, tuple(alarms), hooks, topic, deployment, pipeline, log_bucket)
+                 ecs_service, tuple(alarms), hooks, topic, deployment, pipeline, log_bucket,
+                 engine)
 
 
 def waive_unscoped_actions(template: Template) -> None:
@@ -176,6 +187,8 @@ def render_artifacts(settings: Settings) -> dict[str, str]:
     """The pipeline's files as the build writes them: the same documents the template hands to
     CodeBuild (deploy-time values still ${...}), indented for reading."""
     pipeline = build_stack(settings).pipeline
+    if pipeline.taskdef is None:  # engine ecs: the build writes imageDetail.json only
+        return {"buildspec.yml": buildspec(settings.deployment.engine)}
     return {
         "buildspec.yml": buildspec(),
         TASKDEF_FILE: json.dumps(pipeline.taskdef, indent=2) + "\n",

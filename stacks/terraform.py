@@ -25,7 +25,10 @@ import re
 import zipfile
 from typing import Any, Callable
 
-from .artifacts import api_names
+from troposphere import encode_to_dict
+
+from .artifacts import api_names, buildspec
+from .pipeline import deploy_with_ecs_action, ecs_deploy_action, release_statement_ids
 from .intrinsics import Resolver, Unresolvable
 from .live_routes import AT_CREATION_WEIGHTS
 from .settings import Settings
@@ -34,6 +37,9 @@ from .template import Stack, build_stack
 from .waivers import ZONES_AT_DEPLOY_TIME, waived
 
 AWS_PROVIDER = {"source": "hashicorp/aws", "version": "~> 6.0"}
+# ECS's own engine: deployment_configuration and advanced_configuration since 6.4.0, linear and
+# canary since 6.21.0 (the provider's CHANGELOG).
+AWS_PROVIDER_ECS_ENGINE = {"source": "hashicorp/aws", "version": ">= 6.21, < 7.0"}
 
 PSEUDO = {
     "AWS::Region": "data.aws_region.current.region",
@@ -58,9 +64,10 @@ TYPES = {
     "AWS::ElasticLoadBalancingV2::LoadBalancer": ("aws_lb", "arn"),
     "AWS::ElasticLoadBalancingV2::TargetGroup": ("aws_lb_target_group", "arn"),
     "AWS::ElasticLoadBalancingV2::Listener": ("aws_lb_listener", "arn"),
+    "AWS::ElasticLoadBalancingV2::ListenerRule": ("aws_lb_listener_rule", "arn"),
     "AWS::ECS::Cluster": ("aws_ecs_cluster", "name"),
     "AWS::ECS::TaskDefinition": ("aws_ecs_task_definition", "arn"),
-    "AWS::ECS::Service": ("aws_ecs_service", "name"),
+    "AWS::ECS::Service": ("aws_ecs_service", "id"),  # Ref: the service's ARN
     "AWS::Logs::LogGroup": ("aws_cloudwatch_log_group", "name"),
     "AWS::ECR::Repository": ("aws_ecr_repository", "name"),
     "AWS::IAM::Role": ("aws_iam_role", "name"),
@@ -79,6 +86,7 @@ TYPES = {
     "AWS::CodeBuild::Project": ("aws_codebuild_project", "name"),
     "AWS::CodePipeline::Pipeline": ("aws_codepipeline", "name"),
     "AWS::Events::Rule": ("aws_cloudwatch_event_rule", "name"),
+    "AWS::SNS::TopicPolicy": ("aws_sns_topic_policy", "id"),
     "AWS::EC2::FlowLog": ("aws_flow_log", "id"),
     "AWS::WAFv2::WebACLAssociation": ("aws_wafv2_web_acl_association", "id"),
     "Custom::EmptyDefaultGroup": ("aws_default_security_group", "id"),
@@ -336,22 +344,33 @@ def _target_group(t, n, p, r):
         "tags": tags(t, p)})
 
 
+def _weighted_forward(t, action) -> dict:
+    """A weighted forward: the guard's weights as it answers at creation, written once, then
+    owned by the deployment engine (ignore_changes)."""
+    assert action["Type"] == "forward"
+    groups = []
+    for target in action["ForwardConfig"]["TargetGroups"]:
+        weight = target["Weight"]
+        if isinstance(weight, dict):  # the guard's answer
+            weight = AT_CREATION_WEIGHTS[weight["Fn::GetAtt"][1]]
+        groups.append({"arn": t.val(target["TargetGroupArn"]), "weight": weight})
+    return {"type": "forward", "forward": {"target_group": groups}}
+
+
 def _listener(t, n, p, r):
     (action,) = p["DefaultActions"]
+    ignore = []
     if action["Type"] == "redirect":
         redirect = action["RedirectConfig"]
         default = {"type": "redirect", "redirect": {
             "protocol": redirect["Protocol"], "port": redirect["Port"],
             "status_code": redirect["StatusCode"]}}
-        ignore = []
+    elif action["Type"] == "fixed-response":  # engine ecs: its rule is the route
+        fixed = action["FixedResponseConfig"]
+        default = {"type": "fixed-response", "fixed_response": {
+            "status_code": fixed["StatusCode"], "content_type": fixed["ContentType"]}}
     else:
-        groups = []
-        for target in action["ForwardConfig"]["TargetGroups"]:
-            weight = target["Weight"]
-            if isinstance(weight, dict):  # the guard's answer, written once, then ignored
-                weight = AT_CREATION_WEIGHTS[weight["Fn::GetAtt"][1]]
-            groups.append({"arn": t.val(target["TargetGroupArn"]), "weight": weight})
-        default = {"type": "forward", "forward": {"target_group": groups}}
+        default = _weighted_forward(t, action)
         # CodeDeploy owns the route after the first deployment.
         ignore = ["default_action"]
     body = _omit_none({
@@ -363,6 +382,20 @@ def _listener(t, n, p, r):
     if ignore:
         body["lifecycle"] = {"ignore_changes": ignore}
     t.add("aws_lb_listener", snake(n), body)
+
+
+def _listener_rule(t, n, p, r):
+    (action,) = p["Actions"]
+    (condition,) = p["Conditions"]
+    t.add("aws_lb_listener_rule", snake(n), {
+        "listener_arn": t.val(p["ListenerArn"]), "priority": p["Priority"],
+        "condition": {"path_pattern": {
+            "values": condition["PathPatternConfig"]["Values"]}} if condition[
+                "Field"] == "path-pattern" else None,
+        "action": _weighted_forward(t, action),
+        # ECS rewrites the weights on every deployment (terraform-provider-aws#45678): a plan
+        # must not put them back.
+        "lifecycle": {"ignore_changes": ["action"]}})
 
 
 def _cluster(t, n, p, r):
@@ -426,26 +459,74 @@ def _service(t, n, p, r):
     # its minimum; Terraform's default is 0, so the service starts at the minimum itself.
     (target,) = [res["Properties"] for res in t.template["Resources"].values()
                  if res["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"]
-    t.add("aws_ecs_service", snake(n), {
+    ecs_engine = p["DeploymentController"]["Type"] == "ECS"
+    binding = {"target_group_arn": t.val(lb["TargetGroupArn"]),
+               "container_name": lb["ContainerName"], "container_port": lb["ContainerPort"]}
+    body = {
         "name": p["ServiceName"], "cluster": t.val(p["Cluster"]),
-        "task_definition": p["TaskDefinition"], "desired_count": target["MinCapacity"],
+        "task_definition": t.val(p["TaskDefinition"]), "desired_count": target["MinCapacity"],
         "launch_type": p["LaunchType"], "platform_version": p["PlatformVersion"],
         "scheduling_strategy": p["SchedulingStrategy"],
         "deployment_controller": {"type": p["DeploymentController"]["Type"]},
         "health_check_grace_period_seconds": p["HealthCheckGracePeriodSeconds"],
-        "load_balancer": {"target_group_arn": t.val(lb["TargetGroupArn"]),
-                          "container_name": lb["ContainerName"],
-                          "container_port": lb["ContainerPort"]},
+        "load_balancer": binding,
         "network_configuration": {"subnets": t.val(vpc["Subnets"]),
                                   "security_groups": t.val(vpc["SecurityGroups"]),
                                   "assign_public_ip": vpc["AssignPublicIp"] == "ENABLED"},
         "enable_ecs_managed_tags": p["EnableECSManagedTags"],
         "propagate_tags": p["PropagateTags"], "tags": tags(t, p),
         "depends_on": [t.address(d) for d in r.get("DependsOn", [])],
-        # CodeDeploy owns the running task definition and the load balancer binding; auto
-        # scaling owns the desired count.
+        # The deployment engine owns the running task definition and the load balancer
+        # binding (CodeDeploy's task sets; ECS swaps the groups on each deployment), and
+        # auto scaling owns the desired count.
         "lifecycle": {"ignore_changes": ["task_definition", "load_balancer", "desired_count"]},
-    })
+    }
+    if ecs_engine:
+        body.update(_ecs_deployment(t, p["DeploymentConfiguration"]))
+        advanced = lb["AdvancedConfiguration"]
+        binding["advanced_configuration"] = {
+            "alternate_target_group_arn": t.val(advanced["AlternateTargetGroupArn"]),
+            "production_listener_rule": t.val(advanced["ProductionListenerRule"]),
+            "test_listener_rule": t.val(advanced["TestListenerRule"]),
+            "role_arn": t.val(advanced["RoleArn"])}
+    t.add("aws_ecs_service", snake(n), body)
+
+
+def _ecs_deployment(t, configuration) -> dict:
+    """ECS's own engine in hashicorp/aws 6.x (tests/reference/aws_ecs_service_6.json): the
+    strategy and its steps, the lifecycle hooks, and the alarms (a block of its own)."""
+    deployment = {"strategy": configuration["Strategy"],
+                  # a nullable number: a string in Terraform's schema
+                  "bake_time_in_minutes": str(configuration["BakeTimeInMinutes"])}
+    if "CanaryConfiguration" in configuration:
+        canary = configuration["CanaryConfiguration"]
+        deployment["canary_configuration"] = {
+            "canary_percent": canary["CanaryPercent"],
+            "canary_bake_time_in_minutes": str(canary["CanaryBakeTimeInMinutes"])}
+    if "LinearConfiguration" in configuration:
+        linear = configuration["LinearConfiguration"]
+        deployment["linear_configuration"] = {
+            "step_percent": linear["StepPercent"],
+            "step_bake_time_in_minutes": str(linear["StepBakeTimeInMinutes"])}
+    hooks = []
+    for hook in configuration.get("LifecycleHooks", []):
+        block = {"target_type": hook["TargetType"], "lifecycle_stages": hook["LifecycleStages"]}
+        if "HookTargetArn" in hook:
+            block.update(hook_target_arn=t.val(hook["HookTargetArn"]),
+                         role_arn=t.val(hook["RoleArn"]))
+        if "TimeoutConfiguration" in hook:
+            timeout = hook["TimeoutConfiguration"]
+            block["timeout_configuration"] = {"action": timeout["Action"],
+                                              "timeout_in_minutes": timeout["TimeoutInMinutes"]}
+        hooks.append(block)
+    if hooks:
+        deployment["lifecycle_hook"] = hooks
+    body = {"deployment_configuration": deployment}
+    if "Alarms" in configuration:
+        alarms = configuration["Alarms"]
+        body["alarms"] = {"alarm_names": t.val(alarms["AlarmNames"]),
+                          "enable": alarms["Enable"], "rollback": alarms["Rollback"]}
+    return body
 
 
 def _scalable_target(t, n, p, r):
@@ -699,10 +780,16 @@ def _rule_resource(t, n, p, r):
         "event_pattern": json.dumps(t.val(p["EventPattern"]), separators=(",", ":")),
         "tags": tags(t, p)})
     for target in p["Targets"]:
-        t.add("aws_cloudwatch_event_target", f"{snake(n)}_{snake(target['Id'])}", {
+        t.add("aws_cloudwatch_event_target", f"{snake(n)}_{snake(target['Id'])}", _omit_none({
             "rule": f"${{aws_cloudwatch_event_rule.{snake(n)}.name}}",
             "target_id": target["Id"], "arn": t.val(target["Arn"]),
-            "role_arn": t.val(target["RoleArn"])})
+            "role_arn": t.val(target["RoleArn"]) if "RoleArn" in target else None}))
+
+
+def _topic_policy(t, n, p, r):
+    (topic,) = p["Topics"]
+    t.add("aws_sns_topic_policy", snake(n), {"arn": t.val(topic),
+                                              "policy": t.policy(p["PolicyDocument"])})
 
 
 CONVERTERS: dict[str, Callable] = {
@@ -727,6 +814,7 @@ CONVERTERS: dict[str, Callable] = {
     "AWS::ElasticLoadBalancingV2::LoadBalancer": _load_balancer,
     "AWS::ElasticLoadBalancingV2::TargetGroup": _target_group,
     "AWS::ElasticLoadBalancingV2::Listener": _listener,
+    "AWS::ElasticLoadBalancingV2::ListenerRule": _listener_rule,
     "AWS::ECS::Cluster": _cluster,
     "AWS::Logs::LogGroup": _log_group,
     "AWS::ECR::Repository": _repository,
@@ -747,6 +835,7 @@ CONVERTERS: dict[str, Callable] = {
     "AWS::CodeBuild::Project": _project,
     "AWS::CodePipeline::Pipeline": _pipeline,
     "AWS::Events::Rule": _rule_resource,
+    "AWS::SNS::TopicPolicy": _topic_policy,
     "AWS::EC2::FlowLog": _flow_log,
     "Custom::EmptyDefaultGroup": _empty_default_group,
     "AWS::WAFv2::WebACLAssociation": _simple("aws_wafv2_web_acl_association", {
@@ -793,9 +882,41 @@ def _variable(name: str, parameter: dict) -> dict:
     return variable
 
 
+def for_terraform(stack: Stack) -> dict:
+    """The template the rendition translates: the stack's own, except where Terraform has no
+    counterpart. With ECS's engine a release is a CloudFormation stack update (a change set the
+    stack's function prepares); Terraform has no stack to update, so its pipeline deploys the
+    way Terraform users deploy ECS from CodePipeline: the build writes imagedefinitions.json,
+    CodePipeline's standard ECS action registers the service's task definition with the new
+    image and updates the service, which ECS deploys with the same strategy, hooks and
+    alarms. The pipeline role grants that action's documented permissions instead of the
+    release's (policies/pipeline.py deploy_with_ecs_action)."""
+    template = stack.document()
+    if stack.engine is None:
+        return template
+    resources = template["Resources"]
+    pipeline = resources[stack.pipeline.pipeline.title]["Properties"]
+    for stage in pipeline["Stages"]:
+        for action in stage["Actions"]:
+            action.pop("Namespace", None) if stage["Name"] == "Build" else None
+        if stage["Name"] == "Deploy":
+            stage["Actions"] = [ecs_deploy_action(stack)]
+    project = resources[stack.pipeline.project.title]["Properties"]
+    if stack.settings.pipeline.buildspec == "inline":
+        project["Source"]["BuildSpec"] = buildspec(stack.settings.deployment.engine,
+                                                   image_definitions=stack.names.container)
+    (policy,) = resources[stack.pipeline.role.title]["Properties"]["Policies"]
+    release = release_statement_ids()
+    kept = [statement for statement in policy["PolicyDocument"]["Statement"]
+            if statement.get("Sid") not in release]
+    policy["PolicyDocument"]["Statement"] = kept + [encode_to_dict(statement) for statement
+                                                    in deploy_with_ecs_action(stack)]
+    return template
+
+
 def translate(stack: Stack) -> tuple[dict[str, dict], dict[str, bytes]]:
     """(main/variables/outputs .tf.json as dicts, the Lambda packages by file name)."""
-    template = stack.document()
+    template = for_terraform(stack)
     t = Translator(template)
     cfn_only = {r.title for r in stack.load_balancing.guard.resources}
     for logical_id, resource in template["Resources"].items():
@@ -842,7 +963,8 @@ def translate(stack: Stack) -> tuple[dict[str, dict], dict[str, bytes]]:
     outputs = {snake(name): {"description": output["Description"],
                              "value": t.val(output["Value"])}
                for name, output in template["Outputs"].items()}
-    main = {"terraform": {"required_providers": {"aws": AWS_PROVIDER}},
+    provider = AWS_PROVIDER if stack.engine is None else AWS_PROVIDER_ECS_ENGINE
+    main = {"terraform": {"required_providers": {"aws": provider}},
             # What the stack's tags do in CloudFormation (stacks/tags.py).
             "provider": {"aws": {"default_tags": {"tags": stack_tags(stack.settings)}}},
             "data": t.data, "resource": t.resources}

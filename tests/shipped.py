@@ -18,9 +18,11 @@ FORMS = ("module", "minified")
 def handler_module(module: str, form: str) -> types.ModuleType:
     """`module` (e.g. "guard_handler.py") as imported, or as the deployable template ships it;
     only `handler` keeps its name in the minified form."""
-    if form == "module":
+    if form == "module" and "+" not in module:
         return importlib.import_module(f"stacks.lambdas.{module.removesuffix('.py')}")
-    shipped = types.ModuleType(f"shipped_{module.removesuffix('.py')}")
-    exec(compile(shipped_minified(handler_source(module)), f"<minified {module}>", "exec"),
-         shipped.__dict__)
+    # A composition ("a.py+b.py") runs as the one module the function ships.
+    source = handler_source(module) if form == "module" else shipped_minified(
+        handler_source(module))
+    shipped = types.ModuleType(f"{form}_{module.replace('.py', '').replace('+', '_')}")
+    exec(compile(source, f"<{form} {module}>", "exec"), shipped.__dict__)
     return shipped

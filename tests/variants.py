@@ -100,6 +100,14 @@ LARGEST = {
     "notifications": {"enabled": True},
 }
 
+# LARGEST with ECS's own engine, each deployment value at the most that engine accepts (bake
+# times at most 1440 minutes, and together with the approval window 33 hours). Its template
+# is larger than 51,200 bytes: `ecs-bluegreen template` says that it needs --s3-bucket
+# (tests/test_size.py).
+LARGEST_ECS = {**LARGEST, "deployment": {
+    "engine": "ecs", "traffic": "canary", "percent": 99, "interval_minutes": 1440,
+    "termination_wait_minutes": 33 * 60 - 1440 - 1, "approval_wait_minutes": 1}}
+
 INLINE = {
     "default": {},
     "single-nat": {"network": {"nat_gateways": 1, "flow_logs": False}},
@@ -109,6 +117,12 @@ INLINE = {
     "everything-created": EVERYTHING_CREATED,
     "everything-existing": EVERYTHING_EXISTING,
     "largest": LARGEST,
+    "largest-ecs": LARGEST_ECS,
+    "ecs-linear-without-checks": {
+        "deployment": {"engine": "ecs", "traffic": "linear", "percent": 25,
+                       "interval_minutes": 3},
+        "alarms": {"enabled": False}, "hooks": {"enabled": False},
+        "network": {"mode": "existing"}, "listeners": {"https": False}},
 }
 
 
@@ -123,6 +137,15 @@ VARIANTS: dict[str, dict] = {**INLINE, **_load_examples()}
 @cache
 def settings_for(variant: str) -> Settings:
     return parse_settings(VARIANTS[variant])
+
+
+def _engine(variant: str) -> str:
+    return VARIANTS[variant].get("deployment", {}).get("engine", "codedeploy")
+
+
+# The variants by deployment engine, for tests of what only one engine builds.
+CODEDEPLOY_VARIANTS = sorted(v for v in VARIANTS if _engine(v) == "codedeploy")
+ECS_VARIANTS = sorted(v for v in VARIANTS if _engine(v) == "ecs")
 
 
 @cache

@@ -3,7 +3,8 @@ balancer and port); before the listeners exist, production blue 100 and test gre
 An update is refused, before any listener changes, unless each route is settled on blue or
 green and the production port stays; a rollback is never refused. Always answers.
 The same function empties the created VPC's default security group (Custom::EmptyDefaultGroup):
-nothing in the stack uses it, and its rules would admit whatever joined it later."""
+nothing in the stack uses it, and its rules would admit whatever joined it later.
+With deployment.engine "ecs" the function's code continues with guard_ecs.py."""
 import json
 import urllib.request
 

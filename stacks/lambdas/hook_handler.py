@@ -1,5 +1,6 @@
 """CodeDeploy hook: Succeeded when SUCCESS_RATIO of REQUESTS requests to each of PATHS on
-TEST_URL answer 2xx/3xx within LATENCY_BUDGET_MS, else Failed (a rollback). Always reports."""
+TEST_URL answer 2xx/3xx within LATENCY_BUDGET_MS, else Failed (a rollback). Always reports.
+With deployment.engine "ecs" the function's code continues with hook_ecs.py."""
 import json
 import os
 import ssl
