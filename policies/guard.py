@@ -86,6 +86,7 @@ def release_calls(d: Deployed) -> list[Call]:
         return []
     return [Call(f"cloudformation:{action}", d.stack_id, why, CHANGE_SET_DOC)
             for action, why in (
+                ("DescribeStacks", "read the stack's parameter values, each to be kept"),
                 ("CreateChangeSet", "prepare the release: the deployed template, Image set"),
                 ("DescribeChangeSet", "wait for the change set and check what it changes"),
                 ("DeleteChangeSet", "remove a change set that changes nothing or too much"))

@@ -217,7 +217,8 @@ def _release_actions(stack_function: awslambda.Function, ecs_service: EcsService
                      params: Parameters) -> list[codepipeline.Actions]:
     """Prepare the change set (the stack's function), then execute it: CloudFormation's action
     waits for the stack update, so for the ECS deployment, and fails when it rolls back."""
-    release = {"Stack": "${AWS::StackName}", "ChangeSet": CHANGE_SET_NAME,
+    # The stack by its id: the function's grants name that ARN exactly.
+    release = {"Stack": "${AWS::StackId}", "ChangeSet": CHANGE_SET_NAME,
                "Parameter": params.image.title, "Image": f"#{{{BUILD_NAMESPACE}.IMAGE_URI}}",
                # What a release changes: the replaced task definition and the service.
                "Expect": sorted((ecs_service.task_definition.title,

@@ -250,9 +250,9 @@ def test_the_release_job_and_its_change_set_are_named_alike():
     prepare, release = deploy["Actions"]
     assert prepare["ActionTypeId"]["Provider"] == "Lambda" and prepare["RunOrder"] == 1
     assert prepare["Configuration"]["FunctionName"] == {"Ref": "LiveRoutesFunction"}
-    job = json.loads(World(template, stack="webapp-prod").resolve(
-        prepare["Configuration"]["UserParameters"]))
-    assert job == {"Stack": "webapp-prod", "ChangeSet": CHANGE_SET_NAME,
+    world = World(template, stack="webapp-prod")
+    job = json.loads(world.resolve(prepare["Configuration"]["UserParameters"]))
+    assert job == {"Stack": world.stack_id, "ChangeSet": CHANGE_SET_NAME,
                    "Parameter": IMAGE_PARAMETER, "Image": "#{BuildVariables.IMAGE_URI}",
                    "Expect": ["Service", "TaskDefinition"]}
     assert release["ActionTypeId"] == {"Category": "Deploy", "Owner": "AWS",
@@ -380,6 +380,19 @@ def test_a_change_of_engine_on_a_live_stack_is_refused_but_never_a_rollback(func
     assert rollback["Status"] == "SUCCESS" and rollback["Data"]["ProductionBlue"] == "100"
     created = ask(function, elbv2, ecs_era)
     assert created["Status"] == "SUCCESS" and created["Data"]["TestGreen"] == "100"
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_the_way_back_to_codedeploy_is_refused_too(form):
+    """The CodeDeploy engine's function (guard_handler.py alone) reads the listeners, which
+    answer 404 while the routes are rules: "does not forward", before any listener changes."""
+    codedeploy_guard = handler_module("guard_handler.py", form)
+    elbv2, ecs_era = _rule_world({"Blue": 0, "Green": 100})
+    codedeploy_era = {**ecs_era, "ListenerInputs": {
+        route: {k: v for k, v in inputs.items() if k != "Rule"}
+        for route, inputs in ecs_era["ListenerInputs"].items()}}
+    refused = ask(codedeploy_guard, elbv2, codedeploy_era, old=ecs_era)
+    assert refused["Status"] == "FAILED" and "does not forward" in refused["Reason"]
 
 
 def _job(image: str = "repo:b", expect=("Service", "TaskDefinition")) -> dict:

@@ -255,3 +255,85 @@ def test_the_hook_needs_exactly_its_table_and_is_allowed_it(aws, monkeypatch):
     assert result == {"status": "Failed"}  # nothing answers on port 9; the report went out
     assert recorder.errors == []
     assert set(recorder.actions) == code_actions(hook_table.code_calls(_deployed(world, stack)))
+
+
+def test_the_ecs_engines_function_needs_exactly_its_table_and_is_allowed_it(aws, monkeypatch):
+    """With ECS's engine the same function (continued by guard_ecs.py) reads the routes' rules
+    and prepares releases, under its role's rendered policy. moto computes no change set's
+    Changes, so the release is refused (and its change set deleted): every release call but
+    the success report is made, and allowed."""
+    from moto.codepipeline.responses import CodePipelineResponse
+    from shipped import handler_module
+    from stacks.live_routes import RELEASING_GUARD_MODULE
+    reports = []
+    for name in ("put_job_success_result", "put_job_failure_result"):
+        monkeypatch.setattr(CodePipelineResponse, name,
+                            lambda self, name=name: reports.append(name) or ActionResult({}),
+                            raising=False)
+    # AWS authorises a stack's calls on its ARN, named or not; moto on the StackName given,
+    # and its CreateChangeSet finds a stack by name only: the job names it, moto authorises
+    # the ARN.
+    def stack_arn(self):
+        name = self._get_param("StackName")
+        found = [s.stack_id for s in self.cloudformation_backend.stacks.values()
+                 if s.name == name]
+        return found[0] if found else name or "*"
+    monkeypatch.setattr(CloudFormationResponse, "_determine_resource", stack_arn,
+                        raising=False)
+    stack = stack_for("ecs-native")
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    stack_id = cloudformation.create_stack(
+        StackName="webapp-prod", Parameters=[{"ParameterKey": "Image", "ParameterValue": "a"}],
+        TemplateBody=json.dumps({"Parameters": {"Image": {"Type": "String"}}, "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic",
+                      "Properties": {"DisplayName": {"Ref": "Image"}}}}}))["StackId"]
+    load_balancer, groups = load_balancer_in_moto(REGION, ("Blue", "Green"))
+    elbv2 = boto3.client("elbv2", region_name=REGION)
+    listener = elbv2.create_listener(
+        LoadBalancerArn=load_balancer, Protocol="HTTP", Port=443,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {
+            "StatusCode": "404"}}])["Listeners"][0]["ListenerArn"]
+    elbv2.create_rule(ListenerArn=listener, Priority=1, Conditions=[
+        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}], Actions=[
+        {"Type": "forward", "ForwardConfig": {"TargetGroups": [
+            {"TargetGroupArn": groups["Blue"], "Weight": 0},
+            {"TargetGroupArn": groups["Green"], "Weight": 100}]}}])
+    world = moto_world(stack, stack_id)
+    credentials = assume(stack.load_balancing.guard.function.role.title, stack, world)
+    enforce(monkeypatch)
+    function = handler_module(RELEASING_GUARD_MODULE, "module")
+    table = _deployed(world, stack)
+
+    recorder = Recorder()
+    properties = {f"{c}TargetGroupArn": arn for c, arn in groups.items()}
+    properties["ListenerInputs"] = {
+        route: {"LoadBalancerArn": load_balancer, "Port": port, "Rule": {"Priority": "1"}}
+        for route, port in (("Production", "443"), ("Test", "8080"))}
+    with presigned_url() as (url, received):
+        function.handler({"RequestType": "Update", "StackId": stack_id, "RequestId": "r",
+                          "LogicalResourceId": "LiveRoutes",
+                          "PhysicalResourceId": "LiveRoutes", "ResponseURL": url,
+                          "ResourceProperties": properties,
+                          "OldResourceProperties": properties},
+                         None, elbv2=recorder.client("elbv2", credentials),
+                         cloudformation=recorder.client("cloudformation", credentials))
+    ((_, _, body),) = received
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["Data"]["ProductionGreen"] == "100"  # the rule's weights
+    assert recorder.errors == []
+    assert set(recorder.actions) == code_actions(guard_table.listener_calls(table))
+
+    release = Recorder()
+    job = {"CodePipeline.job": {"id": "job-1", "data": {"actionConfiguration": {
+        "configuration": {"UserParameters": json.dumps({
+            "Stack": "webapp-prod", "ChangeSet": "release-1", "Parameter": "Image", "Image": "b",
+            "Expect": ["Service", "TaskDefinition"]})}}}}}
+
+    class Context:
+        def get_remaining_time_in_millis(self):
+            return 60_000
+    function.handler(job, Context(), cloudformation=release.client("cloudformation", credentials),
+                     codepipeline=release.client("codepipeline", credentials))
+    assert release.errors == [] and reports == ["put_job_failure_result"]
+    assert set(release.actions) == code_actions(guard_table.release_calls(table)) - {
+        "codepipeline:PutJobSuccessResult"}
