@@ -390,10 +390,13 @@ class AlarmSettings(Section):
 class HookSettings(Section):
     enabled: Annotated[bool, setting(
         "Validate the replacement tasks through the test listener before production "
-        "moves (a Lambda run by CodeDeploy at AfterAllowTestTraffic).",
+        "moves (a Lambda run by CodeDeploy at AfterAllowTestTraffic; engine ecs: by ECS at "
+        "POST_TEST_TRAFFIC_SHIFT).",
         "true or false")] = True
     before_allow_traffic: Annotated[bool, setting(
-        "Run the validation again at BeforeAllowTraffic, just before the shift.",
+        "Run the validation again at BeforeAllowTraffic, just before the shift (engine ecs: "
+        "PRE_PRODUCTION_TRAFFIC_SHIFT, before each production step of a canary or linear "
+        "deployment).",
         "true or false")] = False
     paths: Annotated[tuple[Annotated[str, Meta(
             max_length=PATH_MAX, pattern=HOOK_PATH_PATTERN)], ...], setting(
