@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import yaml
 from troposphere import Template, cloudwatch, encode_to_dict, iam, sns
 
-from policies.unscoped import ON_EVERY_RESOURCE
+from policies.unscoped import ON_EVERY_RESOURCE, REPORTED_BY_CFRIPPER
 
 from .artifacts import APPSPEC_FILE, TASKDEF_FILE, buildspec
 from .alarms import build_alarms
@@ -96,10 +96,10 @@ def build_stack(settings: Settings) -> Stack:
 
 
 def waive_unscoped_actions(template: Template) -> None:
-    """A role that grants a write action on "*" waives cfripper's wildcard-resource rule (which
-    passes reads such as Describe and Get). The actions are in the role's own policy beside the
-    waiver, and their reasons in the one list of policies/unscoped.py, shown in the README's
-    Permissions; every action on "*" must be in that list."""
+    """A role that grants on "*" an action cfripper's wildcard-resource rule reports waives
+    that rule. The actions are in the role's own policy beside the waiver, and their reasons
+    in the one list of policies/unscoped.py, shown in the README's Permissions; every write
+    action on "*" must be in that list."""
     for resource in template.resources.values():
         if not isinstance(resource, iam.Role):
             continue
@@ -109,8 +109,8 @@ def waive_unscoped_actions(template: Template) -> None:
                          and statement.get("Resource") in ("*", ["*"])
                          for action in statement["Action"]
                          if not action.split(":")[1].startswith(("Describe", "Get", "List"))})
-        if writes:
-            assert set(writes) <= set(ON_EVERY_RESOURCE), writes
+        assert set(writes) <= set(ON_EVERY_RESOURCE), writes
+        if set(writes) & REPORTED_BY_CFRIPPER:
             waive(resource, UNSCOPED_WRITES)
 
 

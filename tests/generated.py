@@ -76,8 +76,9 @@ def waivers() -> str:
             f"cfn-lint {c}" for c in waiver.cfn_lint]
         lines.append(f"| {name.lower().replace('_', ' ')} | {', '.join(checks)} | "
                      f"{waiver.reason} |")
-    lines.append("| a role's write actions on `*` | cfripper WildcardResourceRule | the actions "
-                 "and their reasons are listed under Permissions |")
+    lines.append("| a role's actions on `*` that cfripper reports (`REPORTED_BY_CFRIPPER`) | "
+                 "cfripper WildcardResourceRule | the actions and their reasons are listed "
+                 "under Permissions |")
     return "\n".join(lines)
 
 
