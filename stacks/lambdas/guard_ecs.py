@@ -61,8 +61,9 @@ def prepare_release(cloudformation, job):
     try:
         # "FAILED" for, e.g., "The submitted information didn't contain changes": the stack
         # runs the image already (a re-run of a released commit).
+        # At most 45 s: within the function's 60 s, with time left to report.
         cloudformation.get_waiter("change_set_create_complete").wait(
-            **names, WaiterConfig={"Delay": 3, "MaxAttempts": 30})
+            **names, WaiterConfig={"Delay": 3, "MaxAttempts": 15})
         changes = cloudformation.describe_change_set(**names)["Changes"]
         changed = sorted({c["ResourceChange"]["LogicalResourceId"] for c in changes})
         if changed != todo["Expect"]:

@@ -97,7 +97,7 @@ def L(elbv2,props,old=A,rollback=N):
 def m(cloudformation,job):
 	O='Expect';N='Image';M='Parameter';L='Stack';H='ParameterKey';F=cloudformation;B=C.loads(job[c]['actionConfiguration']['configuration']['UserParameters']);G={'StackName':B[L],'ChangeSetName':B['ChangeSet']};Q,=F.describe_stacks(StackName=B[L])[X];F.create_change_set(**G,ChangeSetType='UPDATE',UsePreviousTemplate=P,Capabilities=['CAPABILITY_IAM'],Parameters=[{H:A[H],'UsePreviousValue':P}for A in Q['Parameters']if A[H]!=B[M]]+[{H:B[M],'ParameterValue':B[N]}])
 	try:
-		F.get_waiter('change_set_create_complete').wait(**G,WaiterConfig={'Delay':3,'MaxAttempts':30});S=F.describe_change_set(**G)['Changes'];I=sorted({A['ResourceChange'][K]for A in S})
+		F.get_waiter('change_set_create_complete').wait(**G,WaiterConfig={'Delay':3,'MaxAttempts':15});S=F.describe_change_set(**G)['Changes'];I=sorted({A['ResourceChange'][K]for A in S})
 		if I!=B[O]:raise D(f"it would change {I}, not just {B[O]}")
 	except E as J:F.delete_change_set(**G);T=(R(J,'last_response',A)or{}).get('StatusReason')or J;raise D(f"no release of {B[N]}: {T}")from A
 n=handler
