@@ -743,8 +743,11 @@ def _check_ecs_engine(s: Settings, check) -> None:
         check(value <= ECS_MAX_BAKE_MINUTES, f"deployment.{key}", value,
               f'with deployment.engine "ecs" at most {ECS_MAX_BAKE_MINUTES} (ECS bake times '
               "are 0 to 1440 minutes)")
-    check(dep.ecs_total_minutes <= ECS_MAX_TOTAL_MINUTES, "deployment.approval_wait_minutes",
-          dep.approval_wait_minutes,
+    # Named by the key that makes it long: the approval window when there is one, else the
+    # bakes between steps (the bake after the shift alone is at most 1440).
+    key = "approval_wait_minutes" if dep.approval_wait_minutes else "interval_minutes"
+    check(dep.ecs_total_minutes <= ECS_MAX_TOTAL_MINUTES, f"deployment.{key}",
+          getattr(dep, "step_minutes" if key == "interval_minutes" else key),
           f"with deployment.engine \"ecs\" a deployment is a stack update, which CloudFormation "
           f"waits for at most 36 hours and refuses beyond 33: approval_wait_minutes "
           f"({dep.approval_wait_minutes}) + {dep.ecs_steps} bake(s) of interval_minutes "

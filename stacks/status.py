@@ -91,9 +91,14 @@ def _last_service_deployment(client, physical: dict[str, str]) -> str:
     its lifecycle stage (a PAUSE hook waits at POST_TEST_TRAFFIC_SHIFT for an approval)."""
     try:
         ecs = client("ecs")
-        found = ecs.list_service_deployments(cluster=physical["Cluster"],
-                                             service=physical["Service"]).get(
-            "serviceDeployments", [])
+        found, token = [], {}
+        while True:  # pages (botocore has no paginator for it), in no documented order
+            page = ecs.list_service_deployments(cluster=physical["Cluster"],
+                                                service=physical["Service"], **token)
+            found += page.get("serviceDeployments", [])
+            if not page.get("nextToken"):
+                break
+            token = {"nextToken": page["nextToken"]}
         if not found:
             return "none yet"
         newest = max(found, key=lambda brief: brief["createdAt"])

@@ -905,6 +905,10 @@ def for_terraform(stack: Stack) -> dict:
     if stack.settings.pipeline.buildspec == "inline":
         project["Source"]["BuildSpec"] = buildspec(stack.settings.deployment.engine,
                                                    image_definitions=stack.names.container)
+    # The image is the first one only: releases change the service, not the variable.
+    template["Parameters"][stack.params.image.title]["Description"] = (
+        "Image the service starts with (it must pass the health check); the pipeline "
+        "releases the next ones.")
     (policy,) = resources[stack.pipeline.role.title]["Properties"]["Policies"]
     release = release_statement_ids()
     kept = [statement for statement in policy["PolicyDocument"]["Statement"]

@@ -89,6 +89,18 @@ def test_linear_steps_are_counted_as_aws_counts_them(percent):
     assert settings.deployment.ecs_steps == _aws_steps(percent)
 
 
+def test_a_canarys_bake_counts_once_and_the_error_names_the_bakes():
+    """Canary: BakeTimeInMinutes + CanaryBakeTimeInMinutes (the resource schema's formula).
+    Without an approval window the bakes between steps make it long, and the error says so."""
+    fits = ecs(traffic="canary", interval_minutes=1440, termination_wait_minutes=540)
+    assert parse_settings(fits).deployment.ecs_total_minutes == ECS_MAX_TOTAL_MINUTES
+    found = problems(ecs(traffic="canary", interval_minutes=1440, termination_wait_minutes=541))
+    assert list(found) == ["deployment.interval_minutes"]
+    assert "1 bake(s)" in found["deployment.interval_minutes"]
+    found = problems(ecs(traffic="linear", percent=3, interval_minutes=61))  # 32 bakes
+    assert "deployment.interval_minutes = 61" in found["deployment.interval_minutes"]
+
+
 def test_a_deployment_longer_than_cloudformation_waits_is_refused():
     """CloudFormation refuses linear and canary configurations whose bake times add up to more
     than 33 hours; here the approval window counts too, as the stack update waits for it."""
@@ -244,6 +256,15 @@ def test_a_release_grants_what_cloudformation_needs_to_replace_and_deploy(ecs_va
     assert pipeline.missing == [] and pipeline.leaks == []
 
 
+def test_the_release_job_waits_within_its_functions_timeout():
+    """The job must report before Lambda stops the function, or CodePipeline waits for it
+    until the action times out: the change set wait, and a margin to report."""
+    template = stack_for("ecs-native").document()
+    timeout = props(template, "LiveRoutesFunction")["Timeout"]
+    function = handler_module(RELEASING_GUARD_MODULE, "module")
+    assert function.WAIT_SECONDS * function.WAIT_ATTEMPTS <= timeout - 15
+
+
 def test_the_release_job_and_its_change_set_are_named_alike():
     template = stack_for("ecs-native").document()
     (deploy,) = [s for s in props(template, "Pipeline")["Stages"] if s["Name"] == "Deploy"]
@@ -380,6 +401,39 @@ def test_a_change_of_engine_on_a_live_stack_is_refused_but_never_a_rollback(func
     assert rollback["Status"] == "SUCCESS" and rollback["Data"]["ProductionBlue"] == "100"
     created = ask(function, elbv2, ecs_era)
     assert created["Status"] == "SUCCESS" and created["Data"]["TestGreen"] == "100"
+
+
+def test_a_change_set_still_being_created_fails_the_job_with_its_own_reason(function, capsys,
+                                                                             monkeypatch):
+    """The wait runs out; deleting a change set that is still being created fails too, and
+    the job's report keeps the first reason."""
+    from botocore.stub import ANY
+    cloudformation = boto3.client("cloudformation", region_name=REGION,
+                                  aws_access_key_id="x", aws_secret_access_key="x")
+    names = {"StackName": "webapp-prod", "ChangeSetName": "release-1"}
+    stub = Stubber(cloudformation)
+    stub.add_response("describe_stacks", {"Stacks": [{
+        "StackName": "webapp-prod", "CreationTime": "2026-01-01T00:00:00Z",
+        "StackStatus": "UPDATE_COMPLETE", "Parameters": []}]})
+    stub.add_response("create_change_set", {"Id": "cs"})
+    for _ in range(handler_module(RELEASING_GUARD_MODULE, "module").WAIT_ATTEMPTS):
+        stub.add_response("describe_change_set", {"Status": "CREATE_IN_PROGRESS"}, names)
+    stub.add_client_error("delete_change_set", "InvalidChangeSetStatus",
+                          "cannot delete a change set being created")
+    codepipeline = boto3.client("codepipeline", region_name=REGION, aws_access_key_id="x",
+                                aws_secret_access_key="x")
+    pipe_stub = Stubber(codepipeline)
+    pipe_stub.add_response("put_job_failure_result", {}, {
+        "jobId": "job-1", "failureDetails": {"type": "JobFailed", "message": ANY}})
+    import botocore.waiter
+    monkeypatch.setattr(botocore.waiter.time, "sleep", lambda seconds: None)
+    with stub, pipe_stub:
+        function.handler(_job(), _Context(), cloudformation=cloudformation,
+                         codepipeline=codepipeline)
+        stub.assert_no_pending_responses()
+        pipe_stub.assert_no_pending_responses()
+    reason = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["reason"]
+    assert "Max attempts exceeded" in reason and "being created" not in reason
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -694,9 +748,13 @@ def test_status_reads_the_rules_and_the_last_service_deployment():
                   "webapp-prod/abc")
     stubs["ecs"].add_response("list_service_deployments", {"serviceDeployments": [
         {"serviceDeploymentArn": deployment.replace("abc", "old"),
-         "createdAt": "2026-01-01T00:00:00Z"},
-        {"serviceDeploymentArn": deployment, "createdAt": "2026-01-02T00:00:00Z"}]},
+         "createdAt": "2026-01-01T00:00:00Z"}], "nextToken": "page-2"},
         {"cluster": "webapp-prod", "service": physical["Service"]})
+    stubs["ecs"].add_response("list_service_deployments", {"serviceDeployments": [
+        {"serviceDeploymentArn": deployment, "createdAt": "2026-01-02T00:00:00Z"},
+        {"serviceDeploymentArn": deployment.replace("abc", "older"),
+         "createdAt": "2025-12-31T00:00:00Z"}]},
+        {"cluster": "webapp-prod", "service": physical["Service"], "nextToken": "page-2"})
     stubs["ecs"].add_response("describe_service_deployments", {"serviceDeployments": [
         {"serviceDeploymentArn": deployment, "status": "IN_PROGRESS",
          "lifecycleStage": "PRODUCTION_TRAFFIC_SHIFT",

@@ -9,6 +9,9 @@ import json
 
 # The priority of each route's rule (stacks/load_balancer.py ROUTE_RULE_PRIORITY).
 ROUTE_RULE = "1"
+# How long a release waits for its change set: at most 45 s, within the function's 60 s
+# timeout (stacks/live_routes.py), with time left to report to CodePipeline.
+WAIT_SECONDS, WAIT_ATTEMPTS = 3, 15
 
 
 class RouteRules:
@@ -61,15 +64,17 @@ def prepare_release(cloudformation, job):
     try:
         # "FAILED" for, e.g., "The submitted information didn't contain changes": the stack
         # runs the image already (a re-run of a released commit).
-        # At most 45 s: within the function's 60 s, with time left to report.
         cloudformation.get_waiter("change_set_create_complete").wait(
-            **names, WaiterConfig={"Delay": 3, "MaxAttempts": 15})
+            **names, WaiterConfig={"Delay": WAIT_SECONDS, "MaxAttempts": WAIT_ATTEMPTS})
         changes = cloudformation.describe_change_set(**names)["Changes"]
         changed = sorted({c["ResourceChange"]["LogicalResourceId"] for c in changes})
         if changed != todo["Expect"]:
             raise Refused(f"it would change {changed}, not just {todo['Expect']}")  # noqa: F821
     except Exception as error:
-        cloudformation.delete_change_set(**names)
+        try:
+            cloudformation.delete_change_set(**names)
+        except Exception as kept:  # e.g. one still being created: never executed, it stays
+            print(json.dumps({"change set kept": repr(kept)}))
         # A waiter's error says only "terminal failure state"; CloudFormation's reason is in
         # the change set it last read.
         reason = (getattr(error, "last_response", None) or {}).get("StatusReason") or error
