@@ -75,7 +75,8 @@ def code_calls(d: Deployed) -> list[Call]:
     return default_group_calls(d) + listener_calls(d) + release_calls(d)
 
 
-RELEASE_DOC = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-Lambda.html"
+RELEASE_DOC = ("https://docs.aws.amazon.com/codepipeline/latest/userguide/"
+               "action-reference-Lambda.html")
 CHANGE_SET_DOC = ("https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
                   "using-iam-template.html")
 

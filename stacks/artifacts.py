@@ -54,6 +54,11 @@ def embedded_build_script() -> str:
                    if line.strip() and not line.lstrip().startswith("#"))
 
 
+# The shell expression that reads the image the build pushed out of imageDetail.json.
+_IMAGE_FROM_DETAIL = ("$(python3 -c 'import json;"
+                      f"print(json.load(open(\"{IMAGE_DETAIL_FILE}\"))[\"ImageURI\"])')")
+
+
 def buildspec(engine: str = "codedeploy", image_definitions: str | None = None) -> str:
     """The buildspec: one build phase that runs build.sh in its own bash, and the artifacts.
 
@@ -84,8 +89,7 @@ def buildspec(engine: str = "codedeploy", image_definitions: str | None = None) 
         "        bash <<'BUILD'\n"
         f"{script}\n"
         "        BUILD\n"
-        + ("" if engine == "codedeploy" else
-           f"      - IMAGE_URI=$(python3 -c 'import json;print(json.load(open(\"{IMAGE_DETAIL_FILE}\"))[\"ImageURI\"])')\n")
+        + ("" if engine == "codedeploy" else f"      - IMAGE_URI={_IMAGE_FROM_DETAIL}\n")
         + (f"      - printf '[{{\"name\":\"{image_definitions}\",\"imageUri\":\"%s\"}}]' "
            f"\"$IMAGE_URI\" > {IMAGE_DEFINITIONS_FILE}\n" if image_definitions else "")
         + tail

@@ -86,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
         "artifacts", help="write the pipeline's buildspec, taskdef.json and AppSpec to inspect",
         description="Write DIR/buildspec.yml, DIR/taskdef.json and DIR/appspec.json as the "
                     "pipeline uses them (with deployment.engine ecs only buildspec.yml: the "
-                    "stack's own task definition is deployed). In taskdef.json, ${...} are filled in by "
+                    "stack's own task definition is deployed). In taskdef.json, ${...} are "
+                    "filled in by "
                     "CloudFormation (role ARNs, log group, region) and <IMAGE1_NAME> by the "
                     "deploy action (the image the build pushed). Commit buildspec.yml to the "
                     f"application repository when pipeline.buildspec names a path. {validated}")

@@ -44,8 +44,9 @@ def live_weights(elbv2, props, old=None, rollback=False):
     if before and not rollback and not all("Rule" in i for i in before.values()):
         # The listeners' routes would become rules: production would answer 404 between
         # the listener's update and its rule's creation.
-        raise Refused("deployment.engine changed from codedeploy to ecs on a live stack: "  # noqa: F821
-                      "deploy the new engine as a new stack and move traffic to it")
+        raise Refused(  # noqa: F821 (guard_handler.py's)
+            "deployment.engine changed from codedeploy to ecs on a live stack: deploy the new "
+            "engine as a new stack and move traffic to it")
     return listener_weights(RouteRules(elbv2), props, old, rollback)
 
 
