@@ -3,8 +3,10 @@ limit, and how long `ecs-bluegreen template` takes.
 
 Sizes: the file to deploy (template.json) of every variant, against the 51,200 bytes that
 `aws cloudformation deploy --template-file` sends without an S3 bucket; the largest settings
-file the validation accepts ("largest") must fit, and the default must leave 5 KB for features
-to come (exit 1 otherwise: sizes do not depend on the machine).
+file the validation accepts with the CodeDeploy engine ("largest") must fit, and the default must
+leave 5 KB for features to come (exit 1 otherwise: sizes do not depend on the machine). With
+ECS's own engine the largest settings ("largest-ecs") need --s3-bucket, by decision (README,
+"Template size"): it is reported, not a failure.
 
 Speed: the median wall time of several runs of `ecs-bluegreen template` as separate
 processes, with Python's bytecode cache on (as on a user's machine; the first run warms it),
@@ -25,6 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from variants import EXAMPLES, VARIANTS, deployed, rendered  # noqa: E402
+
+# Over the direct-upload limit on purpose: deployed with --s3-bucket.
+NEEDS_A_BUCKET = {"largest-ecs"}
 
 LIMIT = 51_200
 HEADROOM = 5 * 1024
@@ -52,15 +57,19 @@ def main() -> int:
     failures = []
     for name in VARIANTS:
         size = len(deployed(name).encode())
-        flag = "" if size <= LIMIT else "  OVER"
+        flag = "" if size <= LIMIT else (
+            "  over: --s3-bucket" if name in NEEDS_A_BUCKET else "  OVER")
         print(f"{name:<22} {size:>14,} {size / LIMIT:>8.0%} {len(rendered(name).encode()):>14,}"
               f"{flag}")
-        if flag:
+        if flag and name not in NEEDS_A_BUCKET:
             failures.append(f"{name} is over the {LIMIT:,}-byte limit")
     default, largest = (len(deployed(n).encode()) for n in ("default", "largest"))
     print(f"\ndefault: {default:,} bytes, {LIMIT - default:,} below the limit "
           f"(goal: at least {HEADROOM:,})")
     print(f"largest accepted settings: {largest:,} bytes, {LIMIT - largest:,} below the limit")
+    largest_ecs = len(deployed("largest-ecs").encode())
+    print(f"largest with ECS's engine: {largest_ecs:,} bytes (deploy with --s3-bucket), "
+          f"{largest_ecs - largest:,} more than with CodeDeploy")
     if LIMIT - default < HEADROOM:
         failures.append(f"the default leaves less than {HEADROOM:,} bytes")
 
