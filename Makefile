@@ -6,7 +6,7 @@ CONFIG ?=
 OUTPUT ?= build
 CONFIG_FLAG := $(if $(CONFIG),--config $(CONFIG),)
 
-.PHONY: template artifacts terraform iam test lint scan bench snapshots generated clean
+.PHONY: template artifacts terraform iam test lint lint-examples scan bench snapshots generated clean
 
 # Installs are recorded in stamp files so that repeated runs skip pip until setup.cfg changes.
 $(BIN)/python:
@@ -30,6 +30,15 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto
 
 ## lint: cfn-lint every template under build/
+## lint-examples: render the default and every example under build/lint/ and run cfn-lint on them
+lint-examples: $(VENV)/.installed-test
+	@rm -rf $(OUTPUT)/lint; \
+	$(BIN)/ecs-bluegreen template --output $(OUTPUT)/lint/default >/dev/null 2>&1 && \
+	for f in examples/*.toml; do \
+	  $(BIN)/ecs-bluegreen template --config $$f --output $(OUTPUT)/lint/$$(basename $$f .toml) >/dev/null 2>&1 || exit 2; \
+	done; \
+	$(BIN)/cfn-lint -- $(OUTPUT)/lint/*/template.yaml && echo "cfn-lint: clean: the default and every example"
+
 lint: $(VENV)/.installed-test
 	@files=$$(find $(OUTPUT) -name 'template.json' -o -name 'template.yaml' 2>/dev/null | sort); \
 	if [ -z "$$files" ]; then echo "no templates under $(OUTPUT)/: run 'make template' first" >&2; exit 1; fi; \

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 
+from .deploy_command import DIRECT_UPLOAD_LIMIT
 from .settings import Settings, SettingsError, load_settings
 from .template import build_stack, deployable, readable, render_artifacts
 
-EXIT_BAD_SETTINGS = 2
+# Exit statuses, the same for every command (and argparse's own 2 for bad arguments).
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_SETTINGS = 0, 1, 2
+EXIT_CODES = ("exit status: 0 when it did what was asked; 1 when it could not (a file that "
+              "cannot be written, an AWS error, problems found by iam --check); 2 for bad "
+              "input (a settings file or an argument), and then nothing is written.")
 TEMPLATE_FILE = "template.yaml"  # for reading and review
 DEPLOY_FILE = "template.json"  # the same template, compact: the one to deploy
-# A template body sent without an S3 bucket may be at most this many bytes.
-DIRECT_UPLOAD_LIMIT = 51_200
 
 
 def run() -> None:
@@ -38,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "status":
         return _status(args)
+    if args.command == "check":
+        return _check(args.files)
     try:
         settings = load_settings(args.config)
     except SettingsError as exc:
@@ -55,22 +61,52 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for path in written:
         print(path)
-    deployable = files.get(DEPLOY_FILE)
-    if deployable is not None and len(deployable.encode()) > DIRECT_UPLOAD_LIMIT:
-        # With the CodeDeploy engine the settings bounds make this impossible; with ECS's own
-        # engine the largest settings files go over (tests/test_size.py). The deploy command
-        # works with an S3 bucket either way.
-        print(f"note: {DEPLOY_FILE} is {len(deployable.encode()):,} bytes, over the "
-              f"{DIRECT_UPLOAD_LIMIT:,} that `aws cloudformation deploy --template-file` sends "
-              "directly: add --s3-bucket <bucket> to the deploy command", file=sys.stderr)
-    return 0
+    if args.command == "template":
+        # On standard error: scripts read the written paths on standard output.
+        from .deploy_command import render
+        compact = files[DEPLOY_FILE]
+        sys.stderr.write(render(settings, json.loads(compact), args.output / DEPLOY_FILE,
+                                len(compact.encode())))
+    return EXIT_OK
+
+
+def _check(paths: list[Path]) -> int:
+    """Validate settings files and render each one's template, writing nothing: for
+    pre-commit (.pre-commit-hooks.yaml) and CI in application repositories."""
+    status = EXIT_OK
+    for path in paths:
+        try:
+            settings = load_settings(path)
+        except SettingsError as exc:
+            for problem in exc.problems:
+                print(f"error: {path}: {problem}", file=sys.stderr)
+            status = EXIT_BAD_SETTINGS
+            continue
+        size = len(_template_files(settings)[DEPLOY_FILE].encode())
+        bucket = "" if size <= DIRECT_UPLOAD_LIMIT else ", deploy with --s3-bucket"
+        print(f"{path}: ok ({DEPLOY_FILE} {size:,} bytes{bucket})")
+    return status
+
+
+class _Version(argparse.Action):
+    """--version, read from the installed package only when asked."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import version
+        print(f"{parser.prog} {version('ecs-bluegreen')}")
+        parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ecs-bluegreen",
         description="Render a CloudFormation template for blue/green deployment of an ECS "
-                    "Fargate service, by CodeDeploy or by ECS's own engine.")
+                    "Fargate service, by CodeDeploy or by ECS's own engine.",
+        epilog=EXIT_CODES)
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     validated = ("Settings are validated first; on any problem nothing is written and the exit "
                  "status is 2.")
@@ -78,10 +114,21 @@ def _parser() -> argparse.ArgumentParser:
         "template", help="write the CloudFormation template",
         description=f"Write DIR/{DEPLOY_FILE}, the template to deploy (compact JSON; with "
                     f"deployment.engine codedeploy at most {DIRECT_UPLOAD_LIMIT:,} bytes for "
-                    "every accepted settings file, with ecs a note says when it needs "
-                    "--s3-bucket), and "
+                    "every accepted settings file), and "
                     f"DIR/{TEMPLATE_FILE}, the same template as YAML to read and review. "
-                    f"{validated}")
+                    "Then print on standard error the `aws cloudformation deploy` command for "
+                    "it: stack name, capabilities, tags, every parameter without a default "
+                    "(placeholders in <...>), and --s3-bucket when the file needs it. "
+                    f"{validated}",
+        epilog=EXIT_CODES)
+    check = commands.add_parser(
+        "check", help="validate settings files and render their templates, writing nothing",
+        description="For each settings file: validate it and render its template in memory; "
+                    "print `FILE: ok` with the deployable size, or each problem naming the "
+                    "file and the key. For pre-commit (.pre-commit-hooks.yaml) and CI.",
+        epilog=EXIT_CODES)
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                       help="a TOML settings file")
     artifacts = commands.add_parser(
         "artifacts", help="write the pipeline's buildspec, taskdef.json and AppSpec to inspect",
         description="Write DIR/buildspec.yml, DIR/taskdef.json and DIR/appspec.json as the "
@@ -90,13 +137,15 @@ def _parser() -> argparse.ArgumentParser:
                     "filled in by "
                     "CloudFormation (role ARNs, log group, region) and <IMAGE1_NAME> by the "
                     "deploy action (the image the build pushed). Commit buildspec.yml to the "
-                    f"application repository when pipeline.buildspec names a path. {validated}")
+                    f"application repository when pipeline.buildspec names a path. {validated}",
+        epilog=EXIT_CODES)
     iam = commands.add_parser(
         "iam", help="show every permission each role grants, with the reason it is needed",
         description="For each IAM role of the template: every call its AWS service makes on "
                     "our behalf, whether the rendered policies allow it (decided offline for a "
                     "made-up account and region), and why it is needed; grants beyond those "
-                    "calls with the reason they stay; near misses that are wrongly allowed.")
+                    "calls with the reason they stay; near misses that are wrongly allowed.",
+        epilog=EXIT_CODES)
     _add_config(iam)
     iam.add_argument("--check", action="store_true",
                      help="exit 1 unless every required call is allowed, every near miss is "
@@ -107,7 +156,8 @@ def _parser() -> argparse.ArgumentParser:
                     "test routes forward to, healthy targets per group, and the last "
                     "deployment (CodeDeploy's, or with ECS's own engine the last service "
                     "deployment and its lifecycle stage). Uses the usual AWS credentials and "
-                    "region.")
+                    "region.",
+        epilog=EXIT_CODES)
     status.add_argument("--stack", required=True, metavar="NAME", help="the stack's name")
     status.add_argument("--region", metavar="REGION", help="AWS region (default: from the "
                                                            "environment or profile)")
@@ -118,7 +168,8 @@ def _parser() -> argparse.ArgumentParser:
         "terraform", help="write the same system as a Terraform configuration (JSON syntax)",
         description="Write DIR/terraform/main.tf.json, variables.tf.json and outputs.tf.json, "
                     "translated from the CloudFormation template of the same settings. "
-                    f"{validated}")
+                    f"{validated}",
+        epilog=EXIT_CODES)
     for command, default in ((template, "build"), (artifacts, "build/artifacts"),
                              (terraform, "build")):
         _add_config(command)

@@ -528,7 +528,9 @@ def load_settings(path: Path | None = None) -> Settings:
     import tomllib  # only a settings file needs it
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            # utf-8-sig: a byte-order mark, which some Windows editors write, is read past
+            # (TOML itself does not allow one).
+            data = tomllib.loads(handle.read().decode("utf-8-sig"))
     except FileNotFoundError:
         raise SettingsError([Problem("--config", "file not found", str(path))]) from None
     except IsADirectoryError:
@@ -688,6 +690,15 @@ def _relation_problems(s: Settings) -> list[Problem]:
     if dep.engine == "ecs":
         _check_ecs_engine(s, check)
 
+    # A setting that the chosen options ignore is a contradiction: name both keys.
+    for key, switch, value in IGNORED_UNLESS:
+        section, name = switch.split(".")
+        if getattr(getattr(s, section), name) == value:
+            for given in sorted(k for k in s.given if k.startswith(key) and k != switch):
+                check(False, given, _value_of(s, given),
+                      f"ignored with {switch} = {_show(value)}; remove it, or set {switch} = "
+                      f"{_show(not value)}")
+
     check(sc.min <= sc.max, "scaling.max", sc.max, f"must be at least scaling.min ({sc.min})")
     # Bounded precision: thresholds and ratios are written into the template as text.
     for key, value in (("alarms.response_time_seconds", s.alarms.response_time_seconds),
@@ -729,6 +740,19 @@ def _relation_problems(s: Settings) -> list[Problem]:
               "deployment waits about an hour before it fails; use private subnets with a NAT "
               "route (assign_public_ip = false) or set hooks.enabled = false")
     return problems
+
+
+# (key or section prefix, the switch that makes it count, the switch's value that ignores it)
+IGNORED_UNLESS = (
+    ("listeners.ssl_policy", "listeners.https", False),
+    ("hooks.", "hooks.enabled", False),
+    ("alarms.", "alarms.enabled", False),
+)
+
+
+def _value_of(s: Settings, key: str) -> Any:
+    section, name = key.split(".")
+    return getattr(getattr(s, section), name)
 
 
 def _check_ecs_engine(s: Settings, check) -> None:

@@ -100,16 +100,31 @@ def minified_handlers() -> dict[Path, str]:
             for module in HANDLERS}
 
 
-def main() -> None:
+def generated() -> dict[Path, str]:
+    """Every generated file with its content as it should be."""
     text = README.read_text(encoding="utf-8")
     text = _replace(text, START, END, table())
     text = _replace(text, REGIONS_START, REGIONS_END, regions())
     text = _replace(text, STAR_START, STAR_END, star())
     text = _replace(text, WAIVERS_START, WAIVERS_END, waivers())
-    README.write_text(text, encoding="utf-8")
-    for path, code in minified_handlers().items():
-        path.write_text(code, encoding="utf-8")
+    return {README: text, **minified_handlers()}
+
+
+def main(argv: list[str]) -> int:
+    """Rewrite what is generated; with --check, write nothing and exit 1 if any is stale."""
+    stale = []
+    for path, content in generated().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != content:
+            stale.append(path)
+            if "--check" not in argv:
+                path.write_text(content, encoding="utf-8")
+    if "--check" in argv and stale:
+        for path in stale:
+            print(f"stale: {path} (run `make generated`)", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -31,7 +31,9 @@ def test_template_with_defaults_writes_the_deployable_and_the_readable_file(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["template.json", "template.yaml"]
     assert (tmp_path / "template.yaml").read_text(encoding="utf-8") == rendered("default")
     assert (tmp_path / "template.json").read_text(encoding="utf-8") == deployed("default")
-    assert result.stderr == ""  # it fits: no warning
+    # On standard error, the command to deploy it; it fits: no bucket.
+    assert result.stderr.startswith("# deploy with:\naws cloudformation deploy \\\n")
+    assert "--s3-bucket" not in result.stderr
 
 
 @pytest.mark.parametrize("config", ["canary.toml", "existing-vpc.toml"])

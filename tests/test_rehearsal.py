@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -62,8 +63,13 @@ def endpoint():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     with weighted_forwards_in_moto():
         server.start()
+        url = f"http://127.0.0.1:{port}"
+        # moto's backends are shared by every server in this process: each module that uses
+        # this fixture (it is imported by others) starts from an empty account.
+        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"),
+                               timeout=30).read()
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield url
         finally:
             server.stop()
 

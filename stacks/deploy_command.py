@@ -1,0 +1,91 @@
+"""The exact `aws cloudformation deploy` command for a rendered template.
+
+Derived from the template itself, not re-typed: every parameter without a default is passed
+(with a placeholder in <...> for a value only the user has), parameters with defaults are left
+out, the capabilities follow the resources (IAM roles without names: CAPABILITY_IAM), the tags
+are the stack's (stacks/tags.py), and --s3-bucket appears when the file is over what the
+command sends directly. `ecs-bluegreen template` prints it on standard error, so that scripts
+reading the written paths on standard output are not disturbed.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from .settings import Settings
+from .tags import stack_tags
+
+# A template body sent without an S3 bucket may be at most this many bytes
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
+DIRECT_UPLOAD_LIMIT = 51_200
+
+# What to write for a value only the user has, by parameter.
+PLACEHOLDERS = {
+    "CertificateArn": "<arn-of-your-acm-certificate>",
+    "ConnectionArn": "<arn-of-your-connection>",
+    "RepositoryId": "<owner>/<repository>",
+    "RepositoryName": "<codecommit-repository>",
+    "SourceBucket": "<source-bucket>",
+    "SourceObjectKey": "<key-of-the-zip>",
+    "VpcId": "<vpc-id>",
+    "LoadBalancerSubnetIds": "<public-subnet-a>,<public-subnet-b>",
+    "ServiceSubnetIds": "<private-subnet-a>,<private-subnet-b>",
+    "WebAclArn": "<arn-of-your-regional-web-acl>",
+    "Image": "<image-that-passes-the-health-check>",
+}
+# Parameters to pass when the stack is created only (the pipeline owns them afterwards).
+CREATION_ONLY = {"Image": "creation only: leave Image out of later deploys (the pipeline's "
+                          "releases set it, and deploy keeps it)"}
+
+
+def required_parameters(template: dict) -> list[str]:
+    """The parameters without a default, in the template's order."""
+    return [name for name, parameter in template.get("Parameters", {}).items()
+            if "Default" not in parameter]
+
+
+def capabilities(template: dict) -> list[str]:
+    roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    named = any("RoleName" in r.get("Properties", {}) for r in roles)
+    return ["CAPABILITY_NAMED_IAM"] if named else ["CAPABILITY_IAM"] if roles else []
+
+
+def deploy_command(settings: Settings, template: dict, template_file: Path,
+                   size: int) -> list[str]:
+    """The command as its arguments."""
+    command = ["aws", "cloudformation", "deploy", "--template-file", str(template_file),
+               "--stack-name", settings.resource_id]
+    if size > DIRECT_UPLOAD_LIMIT:
+        command += ["--s3-bucket", "<bucket-in-the-stacks-region>"]
+    if capabilities(template):
+        command += ["--capabilities", *capabilities(template)]
+    command += ["--tags", *(f"{key}={value}" for key, value in stack_tags(settings).items())]
+    required = required_parameters(template)
+    if required:
+        command += ["--parameter-overrides",
+                    *(f"{name}={PLACEHOLDERS.get(name, f'<{name}>')}" for name in required)]
+    return command
+
+
+def render(settings: Settings, template: dict, template_file: Path, size: int) -> str:
+    """The command as a shell snippet to copy, one option a line (and one parameter a line),
+    with its notes."""
+    groups: list[list[str]] = []
+    for word in deploy_command(settings, template, template_file, size):
+        if word.startswith("--") or not groups:
+            groups.append([])
+        # Placeholders stay readable (the user replaces them); the rest is quoted for a shell.
+        groups[-1].append(word if "<" in word else shlex.quote(word))
+    lines = []
+    for group in groups:
+        if group[0] == "--parameter-overrides":
+            lines += [group[0]] + [f"    {value}" for value in group[1:]]
+        else:
+            lines.append(" ".join(group))
+    notes = [f"# {name}: {note}" for name, note in CREATION_ONLY.items()
+             if name in required_parameters(template)]
+    if size > DIRECT_UPLOAD_LIMIT:
+        notes.append(f"# --s3-bucket: {template_file.name} is {size:,} bytes, over the "
+                     f"{DIRECT_UPLOAD_LIMIT:,} the command sends without a bucket")
+    return "\n".join(["# deploy with:", " \\\n    ".join(lines), *notes]) + "\n"
