@@ -52,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_SETTINGS
     if args.command == "iam":
         return _iam(settings, args.check)
+    if args.command == "plan":
+        from .timeline import render as timeline
+        sys.stdout.write(timeline(settings))
+        return EXIT_OK
     files = RENDERERS[args.command](settings)
     try:
         written = write_files(args.output, files)
@@ -150,6 +154,17 @@ def _parser() -> argparse.ArgumentParser:
     iam.add_argument("--check", action="store_true",
                      help="exit 1 unless every required call is allowed, every near miss is "
                           "denied and every grant is explained")
+    plan = commands.add_parser(
+        "plan", help="print the modelled timeline of one deployment",
+        description="The timeline of one deployment with these settings, each phase at the "
+                    "longest the settings allow: the new tasks' health checks, the "
+                    "test-traffic hook, the approval window, each production traffic step, "
+                    "the old tasks' wait and drain; the time until production is all on the "
+                    "new tasks and until the old tasks are gone; and when a rollback is "
+                    "possible. The README's timeline table is made from the same numbers. "
+                    f"{validated}",
+        epilog=EXIT_CODES)
+    _add_config(plan)
     status = commands.add_parser(
         "status", help="show which colour serves production and test in a deployed stack",
         description="Read a deployed stack: which target group (colour) the production and "

@@ -26,6 +26,18 @@ START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 REGIONS_START, REGIONS_END = "<!-- regions:start -->", "<!-- regions:end -->"
 STAR_START, STAR_END = "<!-- star:start -->", "<!-- star:end -->"
 WAIVERS_START, WAIVERS_END = "<!-- waivers:start -->", "<!-- waivers:end -->"
+TIMELINE_START, TIMELINE_END = "<!-- timeline:start -->", "<!-- timeline:end -->"
+# The settings files the README's timeline table compares (the default first).
+TIMELINE_EXAMPLES = ("canary", "linear", "approval-wait", "ecs-canary")
+
+
+def timeline() -> str:
+    from stacks.settings import load_settings, parse_settings
+    from stacks.timeline import markdown_table
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    return "\n" + markdown_table({"default": parse_settings({}), **{
+        f"{name}.toml": load_settings(examples / f"{name}.toml")
+        for name in TIMELINE_EXAMPLES}}) + "\n"
 
 
 def table() -> str:
@@ -107,6 +119,7 @@ def generated() -> dict[Path, str]:
     text = _replace(text, REGIONS_START, REGIONS_END, regions())
     text = _replace(text, STAR_START, STAR_END, star())
     text = _replace(text, WAIVERS_START, WAIVERS_END, waivers())
+    text = _replace(text, TIMELINE_START, TIMELINE_END, timeline())
     return {README: text, **minified_handlers()}
 
 

@@ -131,8 +131,8 @@ def test_version_is_the_packages():
     assert result.stdout == f"ecs-bluegreen {metadata['metadata']['version']}\n"
 
 
-@pytest.mark.parametrize("command", ["template", "check", "artifacts", "iam", "status",
-                                     "terraform"])
+@pytest.mark.parametrize("command", ["template", "check", "artifacts", "iam", "plan",
+                                     "status", "terraform"])
 def test_every_command_documents_its_exit_statuses(command):
     text = " ".join(run(command, "--help").stdout.split())
     assert "exit status: 0 when it did what was asked; 1 when it could not" in text
@@ -248,3 +248,55 @@ def test_the_generated_check_fails_on_a_stale_file(tmp_path, monkeypatch):
     monkeypatch.setattr(generated, "README", readme)
     assert generated.main(["--check"]) == 1
     assert "| `engin` |" in readme.read_text()  # --check writes nothing
+
+
+# --- plan ------------------------------------------------------------------------------------------
+
+def test_the_default_timeline_adds_up_as_the_settings_say():
+    from stacks.timeline import plan
+    timeline = plan(parse_settings({}))
+    # 2 checks 10 s apart; the hook's 60 s; all at once; 5 min kept; 30 s drain
+    assert [(p.name, p.seconds) for p in timeline.phases] == [
+        ("new tasks healthy", 20), ("test-traffic hook", 60), ("production traffic shift", 0),
+        ("old tasks kept", 300), ("old tasks drain", 30)]
+    assert (timeline.to_full_traffic, timeline.until_old_tasks_gone) == (80, 410)
+    assert timeline.alarm_detection == 120  # two 60-second periods
+
+
+@pytest.mark.parametrize("engine, percent, minutes, last_step_minutes", [
+    # CodeDeploy: ten equal steps, the first at once (CodeDeployDefault.ECSLinear10Percent...)
+    ("codedeploy", 10, 5, 45),
+    ("codedeploy", 25, 2, 6),
+    # ECS: a bake after each step but the last: 100/25 - 1 = 3 bakes; floor(100/30) = 3
+    ("ecs", 25, 3, 9),
+    ("ecs", 30, 3, 9),
+    ("ecs", 10, 1, 9),
+])
+def test_linear_steps_follow_each_engines_rule(engine, percent, minutes, last_step_minutes):
+    from stacks.timeline import traffic_steps
+    settings = parse_settings({"deployment": {"engine": engine, "traffic": "linear",
+                                              "percent": percent,
+                                              "interval_minutes": minutes}})
+    steps = traffic_steps(settings)
+    assert steps[-1] == (last_step_minutes * 60, 100)
+    assert [share for _, share in steps] == sorted(share for _, share in steps)
+
+
+def test_the_hook_before_production_runs_once_or_before_each_step():
+    from stacks.timeline import plan
+    for engine, runs in (("codedeploy", 1), ("ecs", 2)):
+        timeline = plan(parse_settings({
+            "deployment": {"engine": engine, "traffic": "canary"},
+            "hooks": {"before_allow_traffic": True, "timeout_seconds": 30}}))
+        (again,) = [p for p in timeline.phases if p.name.startswith("hook again")]
+        assert again.seconds == runs * 30
+
+
+def test_plan_prints_the_timeline_and_refuses_bad_settings(tmp_path):
+    result = run("plan", "--config", str(EXAMPLES / "approval-wait.toml"))
+    assert result.returncode == 0, result.stderr
+    assert "approval window" in result.stdout and "old tasks gone: +2 h 31 min 50 s" in \
+        result.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[deployment]\napproval_wait_minutes = -1\n")
+    assert run("plan", "--config", str(bad)).returncode == 2
