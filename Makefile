@@ -6,7 +6,7 @@ CONFIG ?=
 OUTPUT ?= build
 CONFIG_FLAG := $(if $(CONFIG),--config $(CONFIG),)
 
-.PHONY: template artifacts terraform iam test lint lint-examples scan bench snapshots generated clean
+.PHONY: template artifacts terraform diagram iam test lint lint-examples scan bench snapshots generated clean
 
 # Installs are recorded in stamp files so that repeated runs skip pip until setup.cfg changes.
 $(BIN)/python:
@@ -30,6 +30,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto
 
 ## lint: cfn-lint every template under build/
+## diagram: write build/diagram.mmd and build/diagram.dot, the picture of the system drawn from the template
+diagram: $(VENV)/.installed
+	$(BIN)/ecs-bluegreen diagram $(CONFIG_FLAG) --output $(OUTPUT)
+
 ## lint-examples: render the default and every example under build/lint/ and run cfn-lint on them
 lint-examples: $(VENV)/.installed-test
 	@rm -rf $(OUTPUT)/lint; \

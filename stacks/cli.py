@@ -185,8 +185,18 @@ def _parser() -> argparse.ArgumentParser:
                     "translated from the CloudFormation template of the same settings. "
                     f"{validated}",
         epilog=EXIT_CODES)
+    diagram = commands.add_parser(
+        "diagram", help="write a picture of the system, drawn from the template",
+        description="Write DIR/diagram.mmd (Mermaid: GitHub renders it in Markdown) and "
+                    "DIR/diagram.dot (Graphviz: dot -Tsvg), drawn from the rendered "
+                    "template: the load balancer, listeners, rules and target groups, the "
+                    "service and its task definition, the deployment engine, alarms, "
+                    "functions, the pipeline and its build, and the role each one uses (with "
+                    "the service that assumes it); each arrow is a reference in the "
+                    f"template, labelled with its property. {validated}",
+        epilog=EXIT_CODES)
     for command, default in ((template, "build"), (artifacts, "build/artifacts"),
-                             (terraform, "build")):
+                             (terraform, "build"), (diagram, "build")):
         _add_config(command)
         command.add_argument("--output", type=Path, default=Path(default), metavar="DIR",
                              help=f"output directory (default: {default})")
@@ -236,8 +246,13 @@ def _terraform_files(settings: Settings) -> dict[str, str]:
     return render_terraform_files(settings)
 
 
+def _diagram_files(settings: Settings) -> dict[str, str]:
+    from .diagram import render_diagram_files
+    return render_diagram_files(settings)
+
+
 RENDERERS = {"template": _template_files, "artifacts": render_artifacts,
-             "terraform": _terraform_files}
+             "terraform": _terraform_files, "diagram": _diagram_files}
 
 
 def write_files(directory: Path, files: dict[str, str | bytes]) -> list[Path]:

@@ -27,6 +27,14 @@ REGIONS_START, REGIONS_END = "<!-- regions:start -->", "<!-- regions:end -->"
 STAR_START, STAR_END = "<!-- star:start -->", "<!-- star:end -->"
 WAIVERS_START, WAIVERS_END = "<!-- waivers:start -->", "<!-- waivers:end -->"
 TIMELINE_START, TIMELINE_END = "<!-- timeline:start -->", "<!-- timeline:end -->"
+DIAGRAM_START, DIAGRAM_END = "<!-- diagram:start -->", "<!-- diagram:end -->"
+
+
+def diagram() -> str:
+    """The default's picture, as `ecs-bluegreen diagram` writes diagram.mmd."""
+    from stacks.diagram import render_diagram_files
+    from stacks.settings import parse_settings
+    return "```mermaid\n" + render_diagram_files(parse_settings({}))["diagram.mmd"] + "```"
 # The settings files the README's timeline table compares (the default first).
 TIMELINE_EXAMPLES = ("canary", "linear", "approval-wait", "ecs-canary")
 
@@ -120,6 +128,7 @@ def generated() -> dict[Path, str]:
     text = _replace(text, STAR_START, STAR_END, star())
     text = _replace(text, WAIVERS_START, WAIVERS_END, waivers())
     text = _replace(text, TIMELINE_START, TIMELINE_END, timeline())
+    text = _replace(text, DIAGRAM_START, DIAGRAM_END, diagram())
     return {README: text, **minified_handlers()}
 
 

@@ -132,7 +132,7 @@ def test_version_is_the_packages():
 
 
 @pytest.mark.parametrize("command", ["template", "check", "artifacts", "iam", "plan",
-                                     "status", "terraform"])
+                                     "diagram", "status", "terraform"])
 def test_every_command_documents_its_exit_statuses(command):
     text = " ".join(run(command, "--help").stdout.split())
     assert "exit status: 0 when it did what was asked; 1 when it could not" in text
@@ -300,3 +300,76 @@ def test_plan_prints_the_timeline_and_refuses_bad_settings(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[deployment]\napproval_wait_minutes = -1\n")
     assert run("plan", "--config", str(bad)).returncode == 2
+
+
+# --- diagram ---------------------------------------------------------------------------------------
+
+def _references_in(value, names: set[str]) -> set[str]:
+    """Every logical id of `names` that a Ref, Fn::GetAtt or Fn::Sub in `value` names, found by
+    text (a different method from the diagram's walk)."""
+    text = json.dumps(value)
+    return {n for n in names if f'{{"Ref": "{n}"}}' in text or f'["{n}", ' in text
+            or f"${{{n}}}" in text or f"${{{n}." in text}
+
+
+@pytest.mark.parametrize("variant_name", ["default", "ecs-canary", "existing-vpc"])
+def test_the_diagram_draws_every_reference_between_the_resources_it_shows(variant_name):
+    from stacks.diagram import SHOWN, graph
+    template = load_template(deployed(variant_name))
+    resources = template["Resources"]
+    g = graph(template)
+    assert set(g.nodes) == {n for n, r in resources.items() if r["Type"] in SHOWN}
+    drawn = {(source, target) for source, target, _ in g.edges}
+    for name in g.nodes:
+        if resources[name]["Type"] == "AWS::IAM::Role":
+            assert not [e for e in drawn if e[0] == name]  # permissions are not structure
+            continue
+        expected = _references_in(resources[name].get("Properties", {}),
+                                  set(g.nodes) - {name})
+        assert {t for s, t in drawn if s == name} - expected <= {"TaskDefinition"}, name
+        assert expected <= {t for s, t in drawn if s == name}, name
+    # each role names who assumes it, from its trust policy
+    for role, principals in g.trusts.items():
+        statement, = resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert list(principals) == statement["Principal"]["Service"]
+
+
+def test_the_diagram_shows_each_engine():
+    from stacks.diagram import graph
+    codedeploy = graph(load_template(deployed("default")))
+    assert ("DeploymentGroup", "Service", "ServiceName") in codedeploy.edges
+    assert ("Service", "TaskDefinition", "TaskDefinition (family)") in codedeploy.edges
+    ecs = graph(load_template(deployed("ecs-native")))
+    assert ("Service", "EcsInfrastructureRole", "RoleArn") in ecs.edges
+    assert ("Service", "ProductionListenerRule", "ProductionListenerRule") in ecs.edges
+    assert ("Pipeline", "LiveRoutesFunction", "FunctionName") in ecs.edges
+    assert "DeploymentGroup" not in ecs.nodes
+
+
+def test_the_readmes_picture_is_the_one_the_command_draws(tmp_path):
+    result = run("diagram", "--output", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["diagram.dot", "diagram.mmd"]
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- diagram:start -->\n", 1)[1].split("<!-- diagram:end -->", 1)[0]
+    assert block == "```mermaid\n" + (tmp_path / "diagram.mmd").read_text() + "```\n"
+    dot = (tmp_path / "diagram.dot").read_text()
+    assert dot.startswith("digraph system {") and dot.count("->") == block.count("-->")
+
+
+def test_plan_and_diagram_work_for_every_variant(variant):
+    from stacks.diagram import graph, mermaid
+    from stacks.timeline import plan
+    timeline = plan(settings_for(variant))
+    assert timeline.until_old_tasks_gone >= timeline.to_full_traffic > 0
+    assert mermaid(graph(load_template(deployed(variant)))).startswith("flowchart LR\n")
+
+
+@pytest.mark.parametrize("command", ["plan", "diagram"])
+def test_bad_settings_stop_plan_and_diagram_with_nothing_written(command, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[service]\ncpu = 300\n")
+    extra = ["--output", str(tmp_path / "out")] if command == "diagram" else []
+    result = run(command, "--config", str(bad), *extra)
+    assert result.returncode == 2 and "service.cpu = 300" in result.stderr
+    assert result.stdout == "" and not (tmp_path / "out").exists()
