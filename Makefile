@@ -29,7 +29,6 @@ template: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto
 
-## lint: cfn-lint every template under build/
 ## diagram: write build/diagram.mmd and build/diagram.dot, the picture of the system drawn from the template
 diagram: $(VENV)/.installed
 	$(BIN)/ecs-bluegreen diagram $(CONFIG_FLAG) --output $(OUTPUT)
@@ -37,12 +36,14 @@ diagram: $(VENV)/.installed
 ## lint-examples: render the default and every example under build/lint/ and run cfn-lint on them
 lint-examples: $(VENV)/.installed-test
 	@rm -rf $(OUTPUT)/lint; \
-	$(BIN)/ecs-bluegreen template --output $(OUTPUT)/lint/default >/dev/null 2>&1 && \
+	$(BIN)/ecs-bluegreen template --output $(OUTPUT)/lint/default >/dev/null 2>/dev/null || exit 2; \
 	for f in examples/*.toml; do \
-	  $(BIN)/ecs-bluegreen template --config $$f --output $(OUTPUT)/lint/$$(basename $$f .toml) >/dev/null 2>&1 || exit 2; \
+	  $(BIN)/ecs-bluegreen template --config $$f --output $(OUTPUT)/lint/$$(basename $$f .toml) >/dev/null 2>/dev/null || \
+	    { $(BIN)/ecs-bluegreen check $$f; exit 2; }; \
 	done; \
 	$(BIN)/cfn-lint -- $(OUTPUT)/lint/*/template.yaml && echo "cfn-lint: clean: the default and every example"
 
+## lint: cfn-lint every template under build/
 lint: $(VENV)/.installed-test
 	@files=$$(find $(OUTPUT) -name 'template.json' -o -name 'template.yaml' 2>/dev/null | sort); \
 	if [ -z "$$files" ]; then echo "no templates under $(OUTPUT)/: run 'make template' first" >&2; exit 1; fi; \
@@ -88,7 +89,7 @@ bench: $(VENV)/.installed
 snapshots: $(VENV)/.installed-test
 	UPDATE_SNAPSHOTS=1 $(BIN)/python -m pytest tests/test_snapshots.py tests/test_terraform.py -k snapshot
 
-## generated: rewrite what is generated from a source: the README's settings and regions, and the minified handlers
+## generated: rewrite what is generated from a source: the README's settings, regions, * list, waivers, timeline and picture, and the minified handlers
 generated: $(VENV)/.installed-test
 	$(BIN)/python tests/generated.py
 

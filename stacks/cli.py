@@ -83,7 +83,9 @@ def _check(paths: list[Path]) -> int:
             settings = load_settings(path)
         except SettingsError as exc:
             for problem in exc.problems:
-                print(f"error: {path}: {problem}", file=sys.stderr)
+                # (load_settings names a file it cannot read as --config's value)
+                text = problem.message if problem.key in ("--config", str(path)) else problem
+                print(f"error: {path}: {text}", file=sys.stderr)
             status = EXIT_BAD_SETTINGS
             continue
         size = len(_template_files(settings)[DEPLOY_FILE].encode())

@@ -8,10 +8,10 @@ that holds the reference: a listener's forward to a target group, the service's 
 and rules, the pipeline's projects and deploy target, and which role each actor uses (and so
 assumes). Nothing is drawn by hand, so the picture cannot drift from the template.
 
-Written as Mermaid, which GitHub and most Markdown viewers render in place, and whose text
-reviews as a diff; and as Graphviz DOT, for `dot -Tsvg`. (A raster from the `diagrams`
-package or Graphviz would need the `dot` binary, a system package the Makefile cannot install
-everywhere, and a binary in the README that no test can compare.)
+Written as Mermaid, which GitHub renders in a README without a build step, and whose text
+reviews as a diff; and as Graphviz DOT, for `dot -Tsvg`. (An image from the `diagrams` package
+or Graphviz would need the `dot` binary, a system package the Makefile cannot install
+everywhere, and a rendered file committed beside the README.)
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ application's and is not modelled). The same numbers feed the README's timeline 
 (tests/generated.py), so the table is never typed by hand.
 
 What each phase means, from AWS's documentation:
-- a target is healthy after `healthy_threshold` consecutive passing checks `interval_seconds`
-  apart (Elastic Load Balancing's target group health checks); ECS ignores failing checks for
+- a newly registered target must pass one health check to be healthy (Elastic Load
+  Balancing's target group health checks; `healthy_threshold` counts for a target that was
+  unhealthy), so it waits at most one `interval_seconds`; ECS ignores failing checks for
   `health_check_grace_seconds` after a task starts;
 - CodeDeploy shifts a linear deployment in equal steps, the first at once and one every
   interval; a canary's rest after one interval. ECS's linear engine bakes after each step but
@@ -62,10 +63,11 @@ def traffic_steps(settings: Settings) -> list[tuple[int, int]]:
 
 def plan(settings: Settings) -> Timeline:
     hc, dep, hooks = settings.health_check, settings.deployment, settings.hooks
-    healthy = hc.healthy_threshold * hc.interval_seconds
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
+    healthy = hc.interval_seconds
     phases = [Phase("new tasks healthy", healthy,
-                    f"{hc.healthy_threshold} passing checks {hc.interval_seconds} s apart, after "
-                    f"the image starts (not modelled); failing checks ignored for "
+                    f"one passing check, at most {hc.interval_seconds} s after the image starts "
+                    f"(not modelled); failing checks ignored for "
                     f"{settings.service.health_check_grace_seconds} s")]
     if hooks.enabled:
         phases.append(Phase("test-traffic hook", hooks.timeout_seconds,
@@ -75,14 +77,20 @@ def plan(settings: Settings) -> Timeline:
         phases.append(Phase("approval window", dep.approval_wait_minutes * 60,
                             "at most; production stays on the old tasks"))
     steps = traffic_steps(settings)
+    between = 0  # the hook's runs between production steps
     if hooks.enabled and hooks.before_allow_traffic:
-        # CodeDeploy once before the shift; ECS before each production step.
-        runs = len(steps) if dep.engine == "ecs" else 1
-        phases.append(Phase("hook again before production moves", runs * hooks.timeout_seconds,
-                            f"{runs} run(s), at most"))
+        # CodeDeploy runs it once before the shift; ECS before each production step: the first
+        # before the shift, the others within it.
+        phases.append(Phase("hook again before production moves", hooks.timeout_seconds,
+                            "at most"))
+        if dep.engine == "ecs":
+            between = (len(steps) - 1) * hooks.timeout_seconds
+    steps = [(seconds + index * (between // max(1, len(steps) - 1)), share)
+             for index, (seconds, share) in enumerate(steps)]
     shift = steps[-1][0]
     shares = ", ".join(f"{share} % at +{_duration(seconds)}" for seconds, share in steps)
-    phases.append(Phase("production traffic shift", shift, shares))
+    phases.append(Phase("production traffic shift", shift, shares + (
+        " (with the hook before each step)" if between else "")))
     to_full = sum(phase.seconds for phase in phases)
     termination = dep.termination_wait_minutes * 60
     phases.append(Phase("old tasks kept", termination,

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import socket
+import urllib.request
+
 import pytest
+from moto.server import ThreadedMotoServer
+
+from moto_harness import weighted_forwards_in_moto
 
 from variants import CODEDEPLOY_VARIANTS, ECS_VARIANTS, VARIANTS, document
 
@@ -36,3 +42,24 @@ def ecs_variant(request) -> str:
 @pytest.fixture
 def ecs_template(ecs_variant) -> dict:
     return document(ecs_variant)
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    """moto's server on 127.0.0.1, in a thread of this process (so that the harness's one
+    change to moto applies), for the real AWS CLI."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    with weighted_forwards_in_moto():
+        server.start()
+        url = f"http://127.0.0.1:{port}"
+        # moto's backends are shared by every server in this process: each module that uses
+        # this fixture starts from an empty account.
+        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"),
+                               timeout=30).read()
+        try:
+            yield url
+        finally:
+            server.stop()

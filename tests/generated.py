@@ -1,8 +1,10 @@
 """Files and blocks generated from a source, so that a fact is stated once:
 
 - the README's settings reference (from the settings model), the regions where cfn-lint finds
-  nothing (from its checks over every region it knows) and the actions granted on "*" (from
-  policies/unscoped.py), each between its markers;
+  nothing (from its checks over every region it knows), the actions granted on "*" (from
+  policies/unscoped.py), the waivers, the timeline table (from stacks/timeline.py over the
+  default and four examples) and the default's picture (stacks/diagram.py), each between its
+  markers;
 - the minified handlers the deployable template ships (stacks/lambdas/*.min.py, from the
   handler modules through python-minifier).
 

@@ -24,7 +24,6 @@ from stacks.deploy_command import DIRECT_UPLOAD_LIMIT, render
 from stacks.intrinsics import load_template
 from stacks.settings import IGNORED_UNLESS, SettingsError, load_settings, parse_settings
 from stacks.tags import stack_tags
-from test_rehearsal import endpoint  # noqa: F401 (fixture)
 from variants import EXAMPLES, ROOT, VARIANTS, deployed, settings_for
 
 CLI = [sys.executable, "-m", "stacks"]
@@ -235,9 +234,12 @@ def test_this_repositorys_pre_commit_hooks_name_what_exists():
             assert re.search(rf"^{arguments[0]}:", makefile, re.M), hook["id"]
         else:
             assert program.startswith(".venv/bin/"), hook["id"]
-            script = arguments[0] if program.endswith("python") else None
-            assert script is None or (ROOT / script).exists(), hook["id"]
-    assert {h["id"] for h in local} == {"settings-examples", "generated", "cfn-lint-examples"}
+            if program.endswith("python") and arguments[0] == "-m":
+                __import__(arguments[1])  # installed by make test
+            elif program.endswith("python"):
+                assert (ROOT / arguments[0]).exists(), hook["id"]
+    assert {h["id"] for h in local} == {"pyflakes", "settings-examples", "generated",
+                                        "cfn-lint-examples"}
 
 
 def test_the_generated_check_fails_on_a_stale_file(tmp_path, monkeypatch):
@@ -255,11 +257,13 @@ def test_the_generated_check_fails_on_a_stale_file(tmp_path, monkeypatch):
 def test_the_default_timeline_adds_up_as_the_settings_say():
     from stacks.timeline import plan
     timeline = plan(parse_settings({}))
-    # 2 checks 10 s apart; the hook's 60 s; all at once; 5 min kept; 30 s drain
+    # A new target "must pass one health check to be considered healthy" (the ALB guide's
+    # target group health checks): one 10 s interval at most; the hook's 60 s; all at once;
+    # 5 min kept; 30 s drain.
     assert [(p.name, p.seconds) for p in timeline.phases] == [
-        ("new tasks healthy", 20), ("test-traffic hook", 60), ("production traffic shift", 0),
+        ("new tasks healthy", 10), ("test-traffic hook", 60), ("production traffic shift", 0),
         ("old tasks kept", 300), ("old tasks drain", 30)]
-    assert (timeline.to_full_traffic, timeline.until_old_tasks_gone) == (80, 410)
+    assert (timeline.to_full_traffic, timeline.until_old_tasks_gone) == (70, 400)
     assert timeline.alarm_detection == 120  # two 60-second periods
 
 
@@ -283,19 +287,23 @@ def test_linear_steps_follow_each_engines_rule(engine, percent, minutes, last_st
 
 
 def test_the_hook_before_production_runs_once_or_before_each_step():
+    """CodeDeploy's BeforeAllowTraffic runs once; ECS's PRE_PRODUCTION_TRAFFIC_SHIFT "is
+    invoked before every traffic shift step" (the AWS::ECS::Service schema): the first run
+    before the shift, the next before the canary's second step, inside the shift."""
     from stacks.timeline import plan
-    for engine, runs in (("codedeploy", 1), ("ecs", 2)):
+    for engine, shift in (("codedeploy", 5 * 60), ("ecs", 5 * 60 + 30)):
         timeline = plan(parse_settings({
             "deployment": {"engine": engine, "traffic": "canary"},
             "hooks": {"before_allow_traffic": True, "timeout_seconds": 30}}))
-        (again,) = [p for p in timeline.phases if p.name.startswith("hook again")]
-        assert again.seconds == runs * 30
+        phases = {p.name: p.seconds for p in timeline.phases}
+        assert phases["hook again before production moves"] == 30
+        assert phases["production traffic shift"] == shift
 
 
 def test_plan_prints_the_timeline_and_refuses_bad_settings(tmp_path):
     result = run("plan", "--config", str(EXAMPLES / "approval-wait.toml"))
     assert result.returncode == 0, result.stderr
-    assert "approval window" in result.stdout and "old tasks gone: +2 h 31 min 50 s" in \
+    assert "approval window" in result.stdout and "old tasks gone: +2 h 31 min 40 s" in \
         result.stdout
     bad = tmp_path / "bad.toml"
     bad.write_text("[deployment]\napproval_wait_minutes = -1\n")
@@ -329,6 +337,7 @@ def test_the_diagram_draws_every_reference_between_the_resources_it_shows(varian
         assert {t for s, t in drawn if s == name} - expected <= {"TaskDefinition"}, name
         assert expected <= {t for s, t in drawn if s == name}, name
     # each role names who assumes it, from its trust policy
+    assert set(g.trusts) == {n for n in g.nodes if resources[n]["Type"] == "AWS::IAM::Role"}
     for role, principals in g.trusts.items():
         statement, = resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert list(principals) == statement["Principal"]["Service"]
@@ -373,3 +382,22 @@ def test_bad_settings_stop_plan_and_diagram_with_nothing_written(command, tmp_pa
     result = run(command, "--config", str(bad), *extra)
     assert result.returncode == 2 and "service.cpu = 300" in result.stderr
     assert result.stdout == "" and not (tmp_path / "out").exists()
+
+
+# --- style ------------------------------------------------------------------------------------------
+
+def test_pyflakes_finds_nothing():
+    """The project's style check (also a pre-commit hook). The modules that continue another
+    (stacks/lambdas/*_ecs.py) use its names, and the minified handlers are generated."""
+    from pyflakes.api import checkPath
+    from pyflakes.reporter import Reporter
+    import io
+    out = io.StringIO()
+    reporter = Reporter(out, out)
+    skipped = {"guard_ecs.py", "hook_ecs.py"}
+    for path in sorted(p for top in ("stacks", "policies", "tests")
+                       for p in (ROOT / top).rglob("*.py")):
+        if path.name in skipped or path.name.endswith(".min.py"):
+            continue
+        checkPath(str(path), reporter)
+    assert out.getvalue() == ""

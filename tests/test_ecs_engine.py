@@ -37,7 +37,7 @@ from stacks.permissions import prove
 from stacks.pipeline import CHANGE_SET_NAME
 from stacks.settings import ECS_MAX_TOTAL_MINUTES, SettingsError, parse_settings
 from stacks.template import build_stack, deployable
-from test_rehearsal import ENV, REGION, aws, client, endpoint, run_aws  # noqa: F401 (fixture)
+from test_rehearsal import ENV, REGION, aws, client, run_aws
 from variants import settings_for, stack_for
 
 def problems(data: dict) -> dict[str, str]:

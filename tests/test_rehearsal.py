@@ -24,21 +24,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import boto3
-import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from moto.server import ThreadedMotoServer
-
-from moto_harness import (AT_CREATION, guard_properties, moto_ready, presigned_url,
-                          weighted_forwards_in_moto)
+from moto_harness import AT_CREATION, guard_properties, moto_ready, presigned_url
 from stacks.intrinsics import load_template
 from stacks.lambdas import guard_handler as guard
 from stacks.settings import parse_settings
@@ -51,27 +45,6 @@ NEW_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
 ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
        "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true"}
 ENV.pop("AWS_PROFILE", None)
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    """moto's server on 127.0.0.1, in a thread of this process (so that the harness's one
-    change to moto applies), for the real AWS CLI."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    with weighted_forwards_in_moto():
-        server.start()
-        url = f"http://127.0.0.1:{port}"
-        # moto's backends are shared by every server in this process: each module that uses
-        # this fixture (it is imported by others) starts from an empty account.
-        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"),
-                               timeout=30).read()
-        try:
-            yield url
-        finally:
-            server.stop()
 
 
 def run_aws(endpoint: str, *args: str) -> str:
