@@ -9,7 +9,7 @@ and rules, the pipeline's projects and deploy target, and which role each actor 
 assumes). Nothing is drawn by hand, so the picture cannot drift from the template.
 
 Written as Mermaid, which GitHub renders in a README without a build step, and whose text
-reviews as a diff; and as Graphviz DOT, for `dot -Tsvg`. (An image from the `diagrams` package
+reviews as a diff; and as Graphviz DOT (through the `graphviz` package), for `dot -Tsvg`. (An image from the `diagrams` package
 or Graphviz would need the `dot` binary, a system package the Makefile cannot install
 everywhere, and a rendered file committed beside the README.)
 """
@@ -108,14 +108,19 @@ def mermaid(g: Graph) -> str:
 
 
 def dot(g: Graph) -> str:
-    lines = ["digraph system {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
+    """Graphviz DOT through the `graphviz` package, which quotes and escapes for us (it only
+    writes the source: `dot -Tsvg diagram.dot` renders it where Graphviz is installed)."""
+    import graphviz
+    graph_ = graphviz.Digraph("system", graph_attr={"rankdir": "LR"},
+                              node_attr={"shape": "box", "fontname": "Helvetica"})
     for name, kind in g.nodes.items():
-        extra = ("\\nassumed by " + ", ".join(p.split(".")[0] for p in g.trusts[name])
+        # DOT's own line break, \n, inside a label
+        extra = (r"\nassumed by " + ", ".join(p.split(".")[0] for p in g.trusts[name])
                  if name in g.trusts else "")
-        lines.append(f'  "{name}" [label="{name}\\n({kind}){extra}"];')
+        graph_.node(name, label=name + r"\n(" + kind + ")" + extra)
     for source, target, prop in g.edges:
-        lines.append(f'  "{source}" -> "{target}" [label="{prop}"];')
-    return "\n".join(lines + ["}"]) + "\n"
+        graph_.edge(source, target, label=prop)
+    return graph_.source
 
 
 def render_diagram_files(settings) -> dict[str, str]:
