@@ -109,23 +109,32 @@ def deploy_to_ecs(application_arn: Any, deployment_group_arn: Any,
                   Action=[ecs.RegisterTaskDefinition],
                   # RegisterTaskDefinition has no resource-level scoping: it must be "*".
                   Resource=["*"]),
-        Statement(Sid="TagTaskDefinition", Effect=Allow,
-                  Action=[ecs.TagResource],
-                  Resource=[task_definition_arn],
-                  # Only the tags taskdef.json carries, while it is being registered.
-                  Condition=Condition(StringEquals("ecs:CreateAction",
-                                                   "RegisterTaskDefinition"))),
-        Statement(Sid="PassTaskRoles", Effect=Allow,
-                  Action=[iam.PassRole],
-                  Resource=task_role_arns,
-                  Condition=Condition(StringEquals("iam:PassedToService", ECS_TASKS))),
+        tag_registered_task_definition(task_definition_arn),
+        pass_task_roles(task_role_arns),
     ]
+
+
+def tag_registered_task_definition(task_definition_arn: Any) -> Statement:
+    """ecs:TagResource for the tags a task definition carries, only while it is registered."""
+    return Statement(Sid="TagTaskDefinition", Effect=Allow,
+                     Action=[ecs.TagResource],
+                     Resource=[task_definition_arn],
+                     Condition=Condition(StringEquals("ecs:CreateAction",
+                                                      "RegisterTaskDefinition")))
+
+
+def pass_task_roles(task_role_arns: list[Any]) -> Statement:
+    """The task roles, passed to ECS tasks only."""
+    return Statement(Sid="PassTaskRoles", Effect=Allow,
+                     Action=[iam.PassRole],
+                     Resource=task_role_arns,
+                     Condition=Condition(StringEquals("iam:PassedToService", ECS_TASKS)))
 
 
 def release_by_change_set(stack_arn: Any, task_definition_arn: Any, service_arn: Any,
                           service_deployments_arn: Any, task_role_arns: list[Any],
                           ecs_role_arns: list[Any]) -> list[Statement]:
-    """Engine ecs: execute the change set the release project prepared, and what CloudFormation
+    """Engine ecs: execute the change set the stack's function prepared, and what CloudFormation
     then does with this role's credentials (the stack has no service role): replace the task
     definition and update the service, which runs the deployment; a rollback makes the same
     calls. The calls are the handlers' permissions in the AWS::ECS::TaskDefinition and
@@ -140,11 +149,7 @@ def release_by_change_set(stack_arn: Any, task_definition_arn: Any, service_arn:
                           ecs.DeregisterTaskDefinition],
                   # None of the three has resource-level scoping: it must be "*".
                   Resource=["*"]),
-        Statement(Sid="TagTaskDefinition", Effect=Allow,
-                  Action=[ecs.TagResource],
-                  Resource=[task_definition_arn],
-                  Condition=Condition(StringEquals("ecs:CreateAction",
-                                                   "RegisterTaskDefinition"))),
+        tag_registered_task_definition(task_definition_arn),
         Statement(Sid="DeployService", Effect=Allow,
                   Action=[ecs.UpdateService, ecs.DescribeServices,
                           ecs.DescribeServiceDeployments, ecs.ListServiceDeployments,
@@ -153,10 +158,7 @@ def release_by_change_set(stack_arn: Any, task_definition_arn: Any, service_arn:
                   Resource=[service_arn, service_deployments_arn]),
         Statement(Sid="ReadTaskRoles", Effect=Allow, Action=[iam.GetRole],
                   Resource=task_role_arns),
-        Statement(Sid="PassTaskRoles", Effect=Allow,
-                  Action=[iam.PassRole],
-                  Resource=task_role_arns,
-                  Condition=Condition(StringEquals("iam:PassedToService", ECS_TASKS))),
+        pass_task_roles(task_role_arns),
         # UpdateService names the roles ECS assumes to move traffic and run the hook.
         Statement(Sid="PassEcsRoles", Effect=Allow,
                   Action=[iam.PassRole],
@@ -176,17 +178,10 @@ def ecs_action_statements(task_definition_arn: Any, service_arn: Any,
                   Action=[ecs.RegisterTaskDefinition, ecs.DescribeTaskDefinition],
                   # Neither has resource-level scoping: it must be "*".
                   Resource=["*"]),
-        Statement(Sid="TagTaskDefinition", Effect=Allow,
-                  Action=[ecs.TagResource],
-                  Resource=[task_definition_arn],
-                  Condition=Condition(StringEquals("ecs:CreateAction",
-                                                   "RegisterTaskDefinition"))),
+        tag_registered_task_definition(task_definition_arn),
         Statement(Sid="UpdateService", Effect=Allow,
                   Action=[ecs.DescribeServices, ecs.UpdateService], Resource=[service_arn]),
-        Statement(Sid="PassTaskRoles", Effect=Allow,
-                  Action=[iam.PassRole],
-                  Resource=task_role_arns,
-                  Condition=Condition(StringEquals("iam:PassedToService", ECS_TASKS))),
+        pass_task_roles(task_role_arns),
     ]
 
 

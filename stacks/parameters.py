@@ -90,35 +90,30 @@ def _source_parameters(settings: Settings) -> list[Parameter]:
     ]
 
 
-def _bootstrap_image(template: Template) -> Parameter:
+def _image(template: Template, title: str, description: str, **default) -> Parameter:
     return template.add_parameter(Parameter(
-        "BootstrapImage",
+        title,
         Type="String",
-        Default=DEFAULT_BOOTSTRAP_IMAGE,
         MinLength=1,
         MaxLength=255,
         AllowedPattern=IMAGE_PATTERN,
         ConstraintDescription="must be an image such as registry/repository:tag",
-        # The README says what it must answer; the text here is kept short for the template's
-        # size.
-        Description="Image run until the first deployment; it must pass the health check.",
+        # The README says what it must answer; the text here is kept short for the
+        # template's size.
+        Description=description,
+        **default,
     ))
 
 
 def add_parameters(template: Template, settings: Settings) -> Parameters:
     if settings.deployment.engine == "ecs":
-        image = template.add_parameter(Parameter(
-            IMAGE_PARAMETER,
-            Type="String",
-            MinLength=1,
-            MaxLength=255,
-            AllowedPattern=IMAGE_PATTERN,
-            ConstraintDescription="must be an image such as registry/repository:tag",
-            Description="Image the service runs; at creation one that passes the health "
-                        "check, then set by the pipeline: omit on updates.",
-        ))
+        image = _image(template, IMAGE_PARAMETER,
+                       "Image the service runs; at creation one that passes the health "
+                       "check, then set by the pipeline: omit on updates.")
     else:
-        image = _bootstrap_image(template)
+        image = _image(template, "BootstrapImage",
+                       "Image run until the first deployment; it must pass the health check.",
+                       Default=DEFAULT_BOOTSTRAP_IMAGE)
     certificate_arn = None
     if settings.listeners.https:
         certificate_arn = template.add_parameter(Parameter(

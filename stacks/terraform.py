@@ -897,8 +897,9 @@ def for_terraform(stack: Stack) -> dict:
     resources = template["Resources"]
     pipeline = resources[stack.pipeline.pipeline.title]["Properties"]
     for stage in pipeline["Stages"]:
-        for action in stage["Actions"]:
-            action.pop("Namespace", None) if stage["Name"] == "Build" else None
+        if stage["Name"] == "Build":  # no exported variable is read
+            for action in stage["Actions"]:
+                action.pop("Namespace", None)
         if stage["Name"] == "Deploy":
             stage["Actions"] = [ecs_deploy_action(stack)]
     project = resources[stack.pipeline.project.title]["Properties"]

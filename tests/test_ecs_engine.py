@@ -407,7 +407,6 @@ def test_a_change_set_still_being_created_fails_the_job_with_its_own_reason(func
                                                                              monkeypatch):
     """The wait runs out; deleting a change set that is still being created fails too, and
     the job's report keeps the first reason."""
-    from botocore.stub import ANY
     cloudformation = boto3.client("cloudformation", region_name=REGION,
                                   aws_access_key_id="x", aws_secret_access_key="x")
     names = {"StackName": "webapp-prod", "ChangeSetName": "release-1"}
@@ -420,19 +419,9 @@ def test_a_change_set_still_being_created_fails_the_job_with_its_own_reason(func
         stub.add_response("describe_change_set", {"Status": "CREATE_IN_PROGRESS"}, names)
     stub.add_client_error("delete_change_set", "InvalidChangeSetStatus",
                           "cannot delete a change set being created")
-    codepipeline = boto3.client("codepipeline", region_name=REGION, aws_access_key_id="x",
-                                aws_secret_access_key="x")
-    pipe_stub = Stubber(codepipeline)
-    pipe_stub.add_response("put_job_failure_result", {}, {
-        "jobId": "job-1", "failureDetails": {"type": "JobFailed", "message": ANY}})
     import botocore.waiter
     monkeypatch.setattr(botocore.waiter.time, "sleep", lambda seconds: None)
-    with stub, pipe_stub:
-        function.handler(_job(), _Context(), cloudformation=cloudformation,
-                         codepipeline=codepipeline)
-        stub.assert_no_pending_responses()
-        pipe_stub.assert_no_pending_responses()
-    reason = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["reason"]
+    reason = _run_job(function, cloudformation, stub, False, capsys)["reason"]
     assert "Max attempts exceeded" in reason and "being created" not in reason
 
 
@@ -489,14 +478,10 @@ class _Context:
         return 60_000
 
 
-@pytest.mark.parametrize("changes, succeeds", [
-    (["Service", "TaskDefinition"], True),
-    (["Service", "TaskDefinition", "ProductionListener"], False),  # a pending template change
-])
-def test_a_release_is_prepared_only_when_it_changes_exactly_the_image(function, changes,
-                                                                     succeeds, capsys):
+def _run_job(function, cloudformation, cfn_stub, succeeds: bool, capsys) -> dict:
+    """The job through the function, CloudFormation stubbed; the pipeline must get exactly one
+    report, success or failure. Returns the function's last log line."""
     from botocore.stub import ANY
-    cloudformation, cfn_stub = _stubbed_release(changes)
     codepipeline = boto3.client("codepipeline", region_name=REGION, aws_access_key_id="x",
                                 aws_secret_access_key="x")
     pipe_stub = Stubber(codepipeline)
@@ -510,7 +495,17 @@ def test_a_release_is_prepared_only_when_it_changes_exactly_the_image(function, 
                          codepipeline=codepipeline)
         cfn_stub.assert_no_pending_responses()
         pipe_stub.assert_no_pending_responses()
-    log = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("changes, succeeds", [
+    (["Service", "TaskDefinition"], True),
+    (["Service", "TaskDefinition", "ProductionListener"], False),  # a pending template change
+])
+def test_a_release_is_prepared_only_when_it_changes_exactly_the_image(function, changes,
+                                                                     succeeds, capsys):
+    cloudformation, cfn_stub = _stubbed_release(changes)
+    log = _run_job(function, cloudformation, cfn_stub, succeeds, capsys)
     assert log["release"] == ("ready" if succeeds else "refused")
     if not succeeds:
         assert "ProductionListener" in log["reason"]
@@ -518,21 +513,10 @@ def test_a_release_is_prepared_only_when_it_changes_exactly_the_image(function, 
 
 def test_a_release_of_the_image_already_running_fails_the_job_and_leaves_no_change_set(
         function, capsys):
-    from botocore.stub import ANY
     reason = "The submitted information didn't contain changes."
     cloudformation, cfn_stub = _stubbed_release(None, status="FAILED", reason=reason)
-    codepipeline = boto3.client("codepipeline", region_name=REGION, aws_access_key_id="x",
-                                aws_secret_access_key="x")
-    pipe_stub = Stubber(codepipeline)
-    pipe_stub.add_response("put_job_failure_result", {}, {
-        "jobId": "job-1", "failureDetails": {"type": "JobFailed", "message": ANY}})
-    with cfn_stub, pipe_stub:
-        function.handler(_job(), _Context(), cloudformation=cloudformation,
-                         codepipeline=codepipeline)
-        cfn_stub.assert_no_pending_responses()
-        pipe_stub.assert_no_pending_responses()
-    assert "contain changes" in json.loads(capsys.readouterr().out.strip().splitlines()[-1])[
-        "reason"]
+    assert "contain changes" in _run_job(function, cloudformation, cfn_stub, False,
+                                         capsys)["reason"]
 
 
 # --- the update sequence, rehearsed ------------------------------------------------------------
