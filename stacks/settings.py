@@ -485,11 +485,51 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     notifications: NotificationSettings = msgspec.field(default_factory=NotificationSettings)
     # The dotted keys the settings file gave (some keys are allowed only with some choices).
     given: frozenset[str] = frozenset()
+    # With [promotion] and [environments.<name>]: the environments the one pipeline promotes
+    # an image through (stacks/promotion.py renders them); None for one stack, as before.
+    promotion: "Promotion | None" = None
 
     @property
     def resource_id(self) -> str:
         """`<name>-<environment>`: the base of every physical name, as in the reference."""
         return f"{self.service.name}-{self.service.environment}"
+
+
+ACCOUNT_PATTERN = r"^[0-9]{12}$"
+# At least two environments make a promotion; CodePipeline allows far more stages, but each
+# environment adds its task definition and AppSpec to the delivery template.
+ENVIRONMENTS_MIN, ENVIRONMENTS_MAX = 2, 6
+# The delivery stack's environment word: its names are "<service.name>-delivery".
+DELIVERY = "delivery"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One environment of a promotion: its own settings (the top-level ones with its
+    overrides, service.environment = its name), its account, and whether a person approves
+    each deployment to it."""
+
+    name: str
+    settings: "Settings"
+    account: str | None  # None: the delivery stack's account
+    approval: bool
+
+    @property
+    def cross_account(self) -> bool:
+        return self.account is not None
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """One pipeline that builds an image once and deploys it through `environments` in order."""
+
+    account: str | None  # the delivery (toolchain) account, given when some environment is not
+    environments: tuple[Environment, ...]
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        """The other accounts, each with its stack of deploy roles, in order of appearance."""
+        return tuple(dict.fromkeys(e.account for e in self.environments if e.cross_account))
 
 
 # Section name -> its Struct, in the file's documented order.
@@ -547,6 +587,12 @@ def load_settings(path: Path | None = None) -> Settings:
 
 def parse_settings(data: dict[str, Any]) -> Settings:
     """Validate already-parsed settings data (the TOML document as a dict)."""
+    if "promotion" in data or "environments" in data:
+        return _parse_promotion(data)
+    return _parse_sections(data)
+
+
+def _parse_sections(data: dict[str, Any]) -> Settings:
     problems: list[Problem] = []
     sections: dict[str, Section] = {}
     given: set[str] = set()
@@ -588,6 +634,146 @@ def parse_settings(data: dict[str, Any]) -> Settings:
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+# What one pipeline shares across its environments: an environment cannot override these.
+DELIVERY_WIDE = {
+    "pipeline": "the delivery stack's (one source, one build for every environment)",
+    "service.name": "the application's name, the same in every environment",
+    "service.environment": "an environment's name is its environment (promotion.order)",
+    "service.keep_images": "the delivery stack's image repository serves every environment",
+}
+PROMOTION_KEYS = {
+    "order": "the environments, first to last: 2 to 6 names of lowercase letters, digits and "
+             "hyphens, starting with a letter, each once",
+    "account": "the 12-digit id of the account the delivery stack is deployed in; required when "
+               "an environment names an account",
+}
+ENVIRONMENT_KEYS = {
+    "account": "the 12-digit id of the environment's account; omitted: the delivery stack's",
+    "approval": "true or false: a person approves each deployment to this environment",
+}
+
+
+def _parse_promotion(data: dict[str, Any]) -> Settings:
+    """[promotion] and [environments.<name>]: the top-level settings, then each environment's
+    (the top level with its overrides), every problem named by the environment and the
+    dotted key."""
+    data = dict(data)
+    promotion, tables = data.pop("promotion", None), data.pop("environments", {})
+    problems: list[Problem] = []
+
+    def problem(key: str, message: str, *value: Any) -> None:
+        problems.append(Problem(key, message, *value, has_value=bool(value)))
+
+    if not isinstance(promotion, dict):
+        problem("promotion", "a [promotion] table with `order` is required with "
+                "[environments.<name>]: " + PROMOTION_KEYS["order"])
+        promotion = {}
+    for key in promotion.keys() - PROMOTION_KEYS.keys():
+        problem(f"promotion.{key}", "unknown key; allowed keys in [promotion]: "
+                + ", ".join(PROMOTION_KEYS))
+    order = promotion.get("order")
+    if promotion and not _is_order(order):
+        problem("promotion.order", "not allowed; allowed: " + PROMOTION_KEYS["order"], order)
+    elif promotion and DELIVERY in order:
+        problem("promotion.order", f'"{DELIVERY}" names the delivery stack; choose another '
+                "environment name", order)
+    account = promotion.get("account")
+    if account is not None and not _is_account(account):
+        problem("promotion.account", "not allowed; allowed: " + PROMOTION_KEYS["account"],
+                account)
+    if not isinstance(tables, dict):
+        problem("environments", "must be tables, one [environments.<name>] per environment",
+                tables)
+        tables = {}
+    order = order if not problems else []
+    for name, table in tables.items():
+        if name not in order:
+            if order:
+                problem(f"environments.{name}", "not in promotion.order ("
+                        + ", ".join(order) + "); add it there or remove this table")
+            continue
+        if not isinstance(table, dict):
+            problem(f"environments.{name}", "must be a table", table)
+            continue
+        for key, value in table.items():
+            dotted = f"environments.{name}.{key}"
+            if key == "account" and not _is_account(value):
+                problem(dotted, "not allowed; allowed: " + ENVIRONMENT_KEYS["account"], value)
+            elif key == "approval" and not isinstance(value, bool):
+                problem(dotted, "must be true or false", value)
+            elif key in SECTIONS and isinstance(value, dict):
+                for inner in value:
+                    wide = DELIVERY_WIDE.get(key) or DELIVERY_WIDE.get(f"{key}.{inner}")
+                    if wide:
+                        problem(f"{dotted}.{inner}", f"cannot differ by environment: {wide}; "
+                                "set it at the top level", value[inner])
+            elif key not in ENVIRONMENT_KEYS and key not in SECTIONS:
+                problem(dotted, "unknown key; allowed: " + ", ".join(ENVIRONMENT_KEYS)
+                        + ", or a settings section (" + ", ".join(SECTIONS) + ")")
+    if "environment" in data.get("service", {}):
+        problem("service.environment", DELIVERY_WIDE["service.environment"] + "; remove it",
+                data["service"]["environment"])
+    if account is None and any(isinstance(t, dict) and "account" in t
+                               for t in tables.values()):
+        problem("promotion.account", PROMOTION_KEYS["account"])
+    if problems:
+        raise SettingsError(problems)
+
+    def with_environment(document: dict, name: str) -> dict:
+        return {**document, "service": {**document.get("service", {}), "environment": name}}
+
+    # The top level alone, as the first environment: problems of top-level keys once, as
+    # they are written.
+    top = _parse_sections(with_environment(data, order[0]))
+    environments = []
+    for name in order:
+        table = tables.get(name, {})
+        overrides = {key: value for key, value in table.items() if key in SECTIONS}
+        merged = with_environment({section: {**data.get(section, {}), **overrides.get(section, {})}
+                                   for section in {**data, **overrides}}, name)
+        try:
+            settings = _parse_sections(merged)
+        except SettingsError as error:
+            problems += [_in_environment(name, p) for p in error.problems]
+            continue
+        own = table.get("account")
+        environments.append(Environment(
+            name, settings, own if own is not None and own != account else None,
+            table.get("approval", False)))
+    for environment in environments:
+        if environment.settings.deployment.engine != "codedeploy":
+            engine = Problem("deployment.engine", 'a promotion deploys with "codedeploy" (the '
+                             "CodeDeployToECS action in every environment); ECS's own engine "
+                             "is not promoted yet", environment.settings.deployment.engine)
+            problems.append(engine if top.deployment.engine != "codedeploy"
+                            else _in_environment(environment.name, engine))
+            if top.deployment.engine != "codedeploy":
+                break
+    if problems:
+        raise SettingsError(problems)
+    return msgspec.structs.replace(top, promotion=Promotion(
+        account, tuple(environments)), given=top.given - {"service.environment"})
+
+
+def _in_environment(name: str, problem: Problem) -> Problem:
+    """A problem of one environment's settings, named by the environment."""
+    if problem.key == "service.environment":  # the name itself is too long
+        return Problem("promotion.order", f"environment {name}: {problem.message}", name)
+    return Problem(f"environments.{name}.{problem.key}", problem.message, problem.value,
+                   has_value=problem.has_value)
+
+
+def _is_order(order: Any) -> bool:
+    return (isinstance(order, list)
+            and ENVIRONMENTS_MIN <= len(order) <= ENVIRONMENTS_MAX
+            and all(isinstance(n, str) and re.fullmatch(NAME_PATTERN, n) for n in order)
+            and len(set(order)) == len(order))
+
+
+def _is_account(value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(ACCOUNT_PATTERN, value) is not None
 
 
 # msgspec's names for the kinds of value -> the settings file's (TOML) words.
