@@ -42,15 +42,16 @@ HOOK_EVENTS = ("BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "Before
                "AfterAllowTraffic")
 
 
-def build_script() -> str:
-    """The build step (stacks/build.sh), as shipped with the package."""
-    return files("stacks").joinpath("build.sh").read_text(encoding="utf-8")
+def build_script(name: str = "build.sh") -> str:
+    """The build step (stacks/build.sh; stacks/promote.sh ends a promotion's), as shipped
+    with the package."""
+    return files("stacks").joinpath(name).read_text(encoding="utf-8")
 
 
-def embedded_build_script() -> str:
-    """build.sh without its comment lines and blank lines: the commands, for the buildspec
+def embedded_build_script(name: str = "build.sh") -> str:
+    """The script without its comment lines and blank lines: the commands, for the buildspec
     (the template's size is limited; the comments stay in the file)."""
-    return "".join(line for line in build_script().splitlines(keepends=True)
+    return "".join(line for line in build_script(name).splitlines(keepends=True)
                    if line.strip() and not line.lstrip().startswith("#"))
 
 
@@ -59,7 +60,13 @@ _IMAGE_FROM_DETAIL = ("$(python3 -c 'import json;"
                       f"print(json.load(open(\"{IMAGE_DETAIL_FILE}\"))[\"ImageURI\"])')")
 
 
-def buildspec(engine: str = "codedeploy", image_definitions: str | None = None) -> str:
+def promotion_files(environment: str) -> tuple[str, str]:
+    """An environment's taskdef.json and AppSpec in a promotion's build output."""
+    return f"taskdef-{environment}.json", f"appspec-{environment}.json"
+
+
+def buildspec(engine: str = "codedeploy", image_definitions: str | None = None,
+              environments: tuple[str, ...] = ()) -> str:
     """The buildspec: one build phase that runs build.sh in its own bash, and the artifacts.
 
     A quoted heredoc passes the script unchanged, and its own bash keeps `set -e` out of
@@ -67,15 +74,21 @@ def buildspec(engine: str = "codedeploy", image_definitions: str | None = None) 
     stage reads the image from the exported variable IMAGE_URI (set in CodeBuild's shell,
     which runs every command of version 0.2 in one shell) and needs no files; with
     `image_definitions` (a container name: the Terraform rendition) the build also writes
-    imagedefinitions.json for CodePipeline's ECS action.
+    imagedefinitions.json for CodePipeline's ECS action. With `environments` (a promotion) the
+    build writes each environment's files and exports IMAGE_URI for the approvals' summaries.
     """
-    script = indent(embedded_build_script(), " " * 8).rstrip("\n")
-    if engine == "codedeploy":
+    script = indent(embedded_build_script() + (embedded_build_script("promote.sh")
+                                               if environments else ""), " " * 8).rstrip("\n")
+    exported = "env:\n  exported-variables:\n    - IMAGE_URI\n"
+    if environments:
+        files = [IMAGE_DETAIL_FILE] + [f for e in environments for f in promotion_files(e)]
+        artifacts = "".join(f"    - {name}\n" for name in files)
+        head, tail = exported, f"artifacts:\n  files:\n{artifacts}"
+    elif engine == "codedeploy":
         artifacts = "".join(f"    - {name}\n" for name in BUILD_OUTPUT_FILES)
         head, tail = "", f"artifacts:\n  files:\n{artifacts}"
     else:
-        head = "env:\n  exported-variables:\n    - IMAGE_URI\n"
-        tail = ""
+        head, tail = exported, ""
         if image_definitions:
             tail = f"artifacts:\n  files:\n    - {IMAGE_DEFINITIONS_FILE}\n"
     return (
@@ -89,22 +102,24 @@ def buildspec(engine: str = "codedeploy", image_definitions: str | None = None) 
         "        bash <<'BUILD'\n"
         f"{script}\n"
         "        BUILD\n"
-        + ("" if engine == "codedeploy" else f"      - IMAGE_URI={_IMAGE_FROM_DETAIL}\n")
+        + (f"      - IMAGE_URI={_IMAGE_FROM_DETAIL}\n" if head else "")
         + (f"      - printf '[{{\"name\":\"{image_definitions}\",\"imageUri\":\"%s\"}}]' "
            f"\"$IMAGE_URI\" > {IMAGE_DEFINITIONS_FILE}\n" if image_definitions else "")
         + tail
     )
 
 
-def taskdef_document(task_definition: ecs.TaskDefinition) -> dict:
+def taskdef_document(task_definition: ecs.TaskDefinition,
+                     variables: SubVariables | None = None) -> dict:
     """The stack's task definition in RegisterTaskDefinition shape, image as placeholder.
 
-    Intrinsics become `${...}` Fn::Sub variables: Ref X -> ${X}, GetAtt X.Y -> ${X.Y}.
+    Intrinsics become `${...}` Fn::Sub variables: Ref X -> ${X}, GetAtt X.Y -> ${X.Y}, or
+    what `variables` makes of them (another stack's values).
     """
-    document = SubVariables().resolve(api_names(task_definition.to_dict()["Properties"]))
+    document = api_names(task_definition.to_dict()["Properties"])
     for container in document["containerDefinitions"]:
         container["image"] = IMAGE_PLACEHOLDER
-    return document
+    return (variables or SubVariables()).resolve(document)
 
 
 def appspec_document(settings: Settings, names: Names,

@@ -53,9 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "iam":
         return _iam(settings, args.check)
     if args.command == "plan":
-        from .timeline import render as timeline
-        sys.stdout.write(timeline(settings))
+        from .timeline import render as timeline, render_promotion
+        sys.stdout.write(timeline(settings) if settings.promotion is None
+                         else render_promotion(settings))
         return EXIT_OK
+    if args.command == "terraform" and settings.promotion is not None:
+        print("error: --config: settings with [promotion] render CloudFormation only (one "
+              "stack per environment, the delivery stack, the account stacks); the Terraform "
+              "rendition is of one stack: remove [promotion] and [environments.*] for it",
+              file=sys.stderr)
+        return EXIT_BAD_SETTINGS
     files = RENDERERS[args.command](settings)
     try:
         written = write_files(args.output, files)
@@ -67,11 +74,24 @@ def main(argv: list[str] | None = None) -> int:
         print(path)
     if args.command == "template":
         # On standard error: scripts read the written paths on standard output.
-        from .deploy_command import render
-        compact = files[DEPLOY_FILE]
-        sys.stderr.write(render(settings, json.loads(compact), args.output / DEPLOY_FILE,
-                                len(compact.encode())))
+        sys.stderr.write(_deploy_commands(settings, files, args.output))
     return EXIT_OK
+
+
+def _deploy_commands(settings: Settings, files: dict[str, str], output: Path) -> str:
+    from .deploy_command import render, render_promotion
+    if settings.promotion is None:
+        compact = files[DEPLOY_FILE]
+        return render(settings, json.loads(compact), output / DEPLOY_FILE,
+                      len(compact.encode()))
+    from .promotion import build_promotion, describe
+    stacks = []
+    for rendered in build_promotion(settings).in_deploy_order():
+        compact = files[f"{rendered.folder}/{DEPLOY_FILE}"]
+        stacks.append((describe(rendered), rendered.account, rendered.stack_name,
+                       rendered.tags, json.loads(compact),
+                       output / rendered.folder / DEPLOY_FILE, len(compact.encode())))
+    return render_promotion(stacks, settings.promotion.account)
 
 
 def _check(paths: list[Path]) -> int:
@@ -88,9 +108,13 @@ def _check(paths: list[Path]) -> int:
                 print(f"error: {path}: {text}", file=sys.stderr)
             status = EXIT_BAD_SETTINGS
             continue
-        size = len(_template_files(settings)[DEPLOY_FILE].encode())
-        bucket = "" if size <= DIRECT_UPLOAD_LIMIT else ", deploy with --s3-bucket"
-        print(f"{path}: ok ({DEPLOY_FILE} {size:,} bytes{bucket})")
+        sizes = []
+        for name, text in _template_files(settings).items():
+            if name.endswith(DEPLOY_FILE):
+                size = len(text.encode())
+                bucket = "" if size <= DIRECT_UPLOAD_LIMIT else ", deploy with --s3-bucket"
+                sizes.append(f"{name} {size:,} bytes{bucket}")
+        print(f"{path}: ok ({'; '.join(sizes)})")
     return status
 
 
@@ -238,6 +262,9 @@ def _iam(settings: Settings, check: bool) -> int:
 
 
 def _template_files(settings: Settings) -> dict[str, str]:
+    if settings.promotion is not None:
+        from .promotion import build_promotion, template_files
+        return template_files(build_promotion(settings), TEMPLATE_FILE, DEPLOY_FILE)
     stack = build_stack(settings)
     document = stack.document()
     return {TEMPLATE_FILE: readable(stack, document), DEPLOY_FILE: deployable(stack, document)}

@@ -51,16 +51,16 @@ def capabilities(template: dict) -> list[str]:
     return ["CAPABILITY_NAMED_IAM"] if named else ["CAPABILITY_IAM"] if roles else []
 
 
-def deploy_command(settings: Settings, template: dict, template_file: Path,
+def deploy_command(stack_name: str, tags: dict[str, str], template: dict, template_file: Path,
                    size: int) -> list[str]:
     """The command as its arguments."""
     command = ["aws", "cloudformation", "deploy", "--template-file", str(template_file),
-               "--stack-name", settings.resource_id]
+               "--stack-name", stack_name]
     if size > DIRECT_UPLOAD_LIMIT:
         command += ["--s3-bucket", "<bucket-in-the-stacks-region>"]
     if capabilities(template):
         command += ["--capabilities", *capabilities(template)]
-    command += ["--tags", *(f"{key}={value}" for key, value in stack_tags(settings).items())]
+    command += ["--tags", *(f"{key}={value}" for key, value in tags.items())]
     required = required_parameters(template)
     if required:
         command += ["--parameter-overrides",
@@ -71,8 +71,27 @@ def deploy_command(settings: Settings, template: dict, template_file: Path,
 def render(settings: Settings, template: dict, template_file: Path, size: int) -> str:
     """The command as a shell snippet to copy, one option a line (and one parameter a line),
     with its notes."""
+    return "# deploy with:\n" + snippet(settings.resource_id, stack_tags(settings), template,
+                                        template_file, size)
+
+
+def render_promotion(stacks: list[tuple[str, str | None, str, dict[str, str], dict, Path, int]],
+                     delivery_account: str | None) -> str:
+    """A promotion's commands in the order to run them: (what the stack is, its account,
+    stack name, tags, template, file, size) each."""
+    lines = ["# deploy in this order (each with credentials of the account named):"]
+    for number, (what, account, *command) in enumerate(stacks, start=1):
+        where = (f"account {account}" if account else
+                 f"account {delivery_account}" if delivery_account else "the delivery account")
+        lines.append(f"# {number}. {what}, in {where}")
+        lines.append(snippet(*command).rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def snippet(stack_name: str, tags: dict[str, str], template: dict, template_file: Path,
+            size: int) -> str:
     groups: list[list[str]] = []
-    for word in deploy_command(settings, template, template_file, size):
+    for word in deploy_command(stack_name, tags, template, template_file, size):
         if word.startswith("--") or not groups:
             groups.append([])
         # Placeholders stay readable (the user replaces them); the rest is quoted for a shell.
@@ -88,4 +107,4 @@ def render(settings: Settings, template: dict, template_file: Path, size: int) -
     if size > DIRECT_UPLOAD_LIMIT:
         notes.append(f"# --s3-bucket: {template_file.name} is {size:,} bytes, over the "
                      f"{DIRECT_UPLOAD_LIMIT:,} the command sends without a bucket")
-    return "\n".join(["# deploy with:", " \\\n    ".join(lines), *notes]) + "\n"
+    return "\n".join([" \\\n    ".join(lines), *notes]) + "\n"

@@ -16,6 +16,8 @@ everywhere, and a rendered file committed beside the README.)
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +73,15 @@ def _references(value: Any, path: str = "") -> list[tuple[str, str]]:
     return found
 
 
+def _assumers(statement: dict) -> list[str]:
+    """Who a trust statement admits: service principals, or (a promotion's deploy roles) the
+    roles its aws:PrincipalArn condition names, by name."""
+    if "Service" in statement["Principal"]:
+        return list(statement["Principal"]["Service"])
+    roles = next(iter(statement["Condition"].values()))["aws:PrincipalArn"]
+    return [json.dumps(role).split("role/")[-1].rstrip('"}') for role in roles]
+
+
 def graph(template: dict) -> Graph:
     resources = template["Resources"]
     nodes = {name: SHOWN[r["Type"]] for name, r in resources.items() if r["Type"] in SHOWN}
@@ -91,7 +102,7 @@ def graph(template: dict) -> Graph:
     trusts = {name: tuple(principal
                           for statement in resources[name]["Properties"][
                               "AssumeRolePolicyDocument"]["Statement"]
-                          for principal in statement["Principal"]["Service"])
+                          for principal in _assumers(statement))
               for name, kind in nodes.items() if kind == "IAM role"}
     return Graph(nodes, tuple(sorted(edges)), trusts)
 
@@ -125,5 +136,8 @@ def dot(g: Graph) -> str:
 
 def render_diagram_files(settings) -> dict[str, str]:
     from .template import build_stack
+    if settings.promotion is not None:
+        from .promotion import build_promotion, diagram_files
+        return diagram_files(build_promotion(settings))
     g = graph(build_stack(settings).document())
     return {"diagram.mmd": mermaid(g), "diagram.dot": dot(g)}

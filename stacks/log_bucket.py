@@ -37,8 +37,14 @@ def flow_logs(settings: Settings) -> bool:
     return settings.network.mode == "create" and settings.network.flow_logs
 
 
-def build_log_bucket(template: Template, settings: Settings) -> LogBucket | None:
-    if not wants_log_bucket(settings):
+def build_log_bucket(template: Template, settings: Settings, *, service: bool = True,
+                     pipeline: bool = True) -> LogBucket | None:
+    """The logs of the service (load balancer, flow logs) and of the pipeline (the artifact
+    bucket's server access logs); in a promotion each stack holds one of the two."""
+    load_balancer = service and settings.load_balancer.access_logs
+    server_access = pipeline and settings.load_balancer.access_logs
+    network = service and flow_logs(settings)
+    if not (load_balancer or server_access or network):
         return None
     # Kept as long as the CloudWatch logs (service.log_retention_days = 0: forever).
     bucket = template.add_resource(waive(
@@ -51,8 +57,6 @@ def build_log_bucket(template: Template, settings: Settings) -> LogBucket | None
         PolicyDocument=log_deliveries(
             GetAtt(bucket, "Arn"), Join("", [GetAtt(bucket, "Arn"), "/*"]),
             lambda prefix: _under(bucket, f"{prefix}*"), Ref("AWS::AccountId"),
-            load_balancer=settings.load_balancer.access_logs,
-            server_access=settings.load_balancer.access_logs,
-            flow_logs=flow_logs(settings)),
+            load_balancer=load_balancer, server_access=server_access, flow_logs=network),
     ), JOIN_FOR_CONTROL_TOWER))
     return LogBucket(bucket, policy)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .settings import Settings
+from .settings import DELIVERY, Settings
 
 BLUE, GREEN = "blue", "green"
 COLOURS = (BLUE, GREEN)
@@ -69,6 +69,22 @@ class Names:
     def alarm(self, colour: str, kind: str) -> str:
         return f"{self.resource_id}-{colour}-{kind}"
 
+    # In a promotion the delivery stack writes each environment's taskdef.json, so the task's
+    # roles have names it can form (the stack needs CAPABILITY_NAMED_IAM).
+    @property
+    def task_execution_role(self) -> str:
+        return f"{self.resource_id}-task-execution"
+
+    @property
+    def task_role(self) -> str:
+        return f"{self.resource_id}-task"
+
+    @property
+    def deploy_role(self) -> str:
+        """In a promotion, the role the pipeline's deploy action assumes for this
+        environment."""
+        return f"{self.resource_id}-deploy"
+
     @property
     def test_traffic_hook(self) -> str:
         # The CodeDeployHook_ prefix is what AWSCodeDeployRoleForECSLimited may invoke.
@@ -125,6 +141,9 @@ class Names:
             "test_traffic_hook": (self.test_traffic_hook, 64),
             "notification_topic": (self.notification_topic, 256),
             "live_routes": (self.live_routes, 64),
+            "task_execution_role": (self.task_execution_role, 64),
+            "task_role": (self.task_role, 64),
+            "deploy_role": (self.deploy_role, 64),
         }
         for colour in COLOURS:
             names[f"target_group_{colour}"] = (self.target_group(colour), 32)
@@ -133,3 +152,45 @@ class Names:
 
 def names_for(settings: Settings) -> Names:
     return Names(settings.resource_id)
+
+
+@dataclass(frozen=True)
+class DeliveryNames:
+    """The delivery stack of a promotion (pipeline, build, image repository, artifacts), as
+    every stack of the promotion names it: "<service.name>-delivery", in `account` (None:
+    the account of the stack that names it)."""
+
+    name: str  # service.name
+    account: str | None = None
+
+    @property
+    def names(self) -> Names:
+        return Names(f"{self.name}-{DELIVERY}")
+
+    @property
+    def repository(self) -> str:
+        """One repository for every environment: the image promoted is the image built."""
+        return self.name
+
+    @property
+    def pipeline_role(self) -> str:
+        """Named: the other accounts' deploy roles trust it by name."""
+        return f"{self.name}-{DELIVERY}-pipeline"
+
+    @property
+    def artifact_bucket(self) -> str:
+        """Named when another account reads it (its deploy roles grant by name), as Fn::Sub
+        text: "<name>-artifacts-<account>-<region>", unique as bucket names must be."""
+        return f"{self.name}-artifacts-{self.account}-${{AWS::Region}}"
+
+    def limits(self) -> dict[str, tuple[str, int]]:
+        # The longest region names have 14 characters (ap-southeast-2, ap-northeast-3).
+        return {"pipeline_role": (self.pipeline_role, 64),
+                "artifact_bucket": (self.artifact_bucket.replace("${AWS::Region}",
+                                                                 "x" * 14), 63),
+                **self.names.limits()}
+
+
+def delivery_names(settings: Settings) -> DeliveryNames:
+    return DeliveryNames(settings.service.name,
+                         settings.promotion.account if settings.promotion else None)

@@ -14,7 +14,7 @@ from .settings import Settings
 
 def build_outputs(template: Template, settings: Settings, load_balancing: LoadBalancing,
                   ecs_service: EcsService, deployment: Deployment | None,
-                  pipeline: Pipeline) -> None:
+                  pipeline: Pipeline | None) -> None:
     lb = load_balancing.load_balancer.title
     dns = GetAtt(lb, "DNSName")
     scheme = "https" if settings.listeners.https else "http"
@@ -27,9 +27,10 @@ def build_outputs(template: Template, settings: Settings, load_balancing: LoadBa
         ("ClusterName", Ref(ecs_service.cluster), "ECS cluster"),
         ("ServiceName", GetAtt(ecs_service.service, "Name"), "ECS service"),
         ("TaskFamily", ecs_service.task_definition.Family, "Task definition family"),
-        ("RepositoryUri", GetAtt(ecs_service.repository, "RepositoryUri"),
-         "Image repository"),
     ]
+    if ecs_service.repository is not None:
+        outputs.append(("RepositoryUri", GetAtt(ecs_service.repository, "RepositoryUri"),
+                        "Image repository"))
     if deployment is not None:
         outputs += [
             ("CodeDeployApplication", Ref(deployment.application), "CodeDeploy application"),
@@ -42,7 +43,14 @@ def build_outputs(template: Template, settings: Settings, load_balancing: LoadBa
          f"{colour.capitalize()} target group")
         for colour in COLOURS
     ]
-    outputs += [
+    if pipeline is not None:
+        outputs += pipeline_outputs(pipeline)
+    for name, value, description in outputs:
+        template.add_output(Output(name, Value=value, Description=description))
+
+
+def pipeline_outputs(pipeline: Pipeline) -> list[tuple]:
+    return [
         ("PipelineName", Ref(pipeline.pipeline), "Delivery pipeline"),
         ("PipelineConsoleUrl",
          Sub(f"https://${{AWS::Region}}.console.aws.amazon.com/codesuite/codepipeline/pipelines/"
@@ -50,5 +58,3 @@ def build_outputs(template: Template, settings: Settings, load_balancing: LoadBa
          "Pipeline in the console"),
         ("ArtifactBucketName", Ref(pipeline.artifact_bucket), "Pipeline artifact bucket"),
     ]
-    for name, value, description in outputs:
-        template.add_output(Output(name, Value=value, Description=description))

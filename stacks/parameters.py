@@ -90,6 +90,11 @@ def _source_parameters(settings: Settings) -> list[Parameter]:
     ]
 
 
+def add_source_parameters(template: Template, settings: Settings) -> dict[str, Parameter]:
+    """Where the pipeline's source comes from: logical name -> parameter."""
+    return {p.title: template.add_parameter(p) for p in _source_parameters(settings)}
+
+
 def _image(template: Template, title: str, description: str, **default) -> Parameter:
     return template.add_parameter(Parameter(
         title,
@@ -105,7 +110,9 @@ def _image(template: Template, title: str, description: str, **default) -> Param
     ))
 
 
-def add_parameters(template: Template, settings: Settings) -> Parameters:
+def add_parameters(template: Template, settings: Settings, pipeline: bool = True) -> Parameters:
+    """`pipeline` false: the stack has no pipeline (an environment of a promotion), so no
+    source parameters."""
     if settings.deployment.engine == "ecs":
         image = _image(template, IMAGE_PARAMETER,
                        "Image the service runs; at creation one that passes the health "
@@ -139,7 +146,7 @@ def add_parameters(template: Template, settings: Settings) -> Parameters:
             "ServiceSubnetIds", Type="List<AWS::EC2::Subnet::Id>",
             Description="Subnets of the tasks: private subnets with a NAT route, or public "
                         "subnets with network.assign_public_ip = true."))
-    source = {p.title: template.add_parameter(p) for p in _source_parameters(settings)}
+    source = add_source_parameters(template, settings) if pipeline else {}
     web_acl_arn = None
     if settings.load_balancer.web_acl:
         web_acl_arn = template.add_parameter(Parameter(

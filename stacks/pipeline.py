@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 
 from troposphere import (GetAtt, Join, Ref, Sub, Template, awslambda, codebuild, codepipeline,
-                         events, iam, logs, s3)
+                         ecr, events, iam, kms, logs, s3)
 
 from policies.arn import arn
 from policies.bucket import ARTIFACT_BUCKET_PREFIX, deny_insecure_transport
@@ -31,6 +31,7 @@ from policies.pipeline import (artifact_access, deploy_to_ecs, ecs_action_statem
                                pipeline_policy, read_codecommit, read_s3_source,
                                release_by_change_set, run_release_job, start_build,
                                use_connection)
+from policies.promotion import artifacts_for_other_accounts, encrypt_artifacts
 from policies.trust import CODEBUILD, CODEPIPELINE, EVENTS, assumed_by
 
 from .artifacts import (APPSPEC_FILE, IMAGE_DEFINITIONS_FILE, IMAGE_PLACEHOLDER_NAME,
@@ -85,18 +86,23 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
                    log_bucket: LogBucket | None, engine: EcsEngine | None = None,
                    stack_function: awslambda.Function | None = None) -> Pipeline:
     """With `engine` (deployment.engine "ecs"), `stack_function` prepares the releases."""
-    bucket = _artifact_bucket(template, settings, log_bucket)
+    bucket = artifact_bucket(template, settings, log_bucket)
     bucket_arn = GetAtt(bucket, "Arn")
     objects_arn = Sub(f"${{{bucket.title}.Arn}}/*")
     taskdef = appspec = None
     if engine is None:
         taskdef = taskdef_document(ecs_service.task_definition)
         appspec = appspec_document(settings, names, hooks.events)
-    build = _build_project(template, settings, names, ecs_service, taskdef, appspec,
-                           bucket_arn, objects_arn)
+    variables = {}
+    if taskdef is not None:
+        # Rendered from the stack's own task definition; CloudFormation fills in the role
+        # ARNs, log group and region.
+        variables = {"TASKDEF_JSON": sub_variable(taskdef), "APPSPEC_JSON": sub_variable(appspec)}
+    build = build_project(template, settings, names, ecs_service.repository, variables,
+                          bucket_arn, objects_arn)
     project = build.project
 
-    action, source_statements, change_event = _source(settings, params)
+    action, source_statements, change_event = source_action(settings, params.source)
     task_roles = [GetAtt(ecs_service.execution_role, "Arn"),
                   GetAtt(ecs_service.task_role, "Arn")]
     if engine is None:
@@ -144,7 +150,7 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
             codepipeline.Stages(Name="Source", Actions=[action]),
             codepipeline.Stages(Name="Build", Actions=[codepipeline.Actions(
                 Name="BuildImage",
-                ActionTypeId=_action_type("Build", "CodeBuild"),
+                ActionTypeId=action_type("Build", "CodeBuild"),
                 Configuration={"ProjectName": Ref(project)},
                 InputArtifacts=[codepipeline.InputArtifacts(Name=SOURCE_OUTPUT)],
                 OutputArtifacts=[codepipeline.OutputArtifacts(Name=BUILD_OUTPUT)],
@@ -156,7 +162,7 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
     ), PIPELINE_ARTIFACTS_AWS_KEY))
     source_change_role = None
     if change_event is not None:
-        source_change_role = _start_on_change(template, settings, names, pipeline, change_event)
+        source_change_role = start_on_change(template, settings, names, pipeline, change_event)
     return Pipeline(pipeline, role, bucket, build, source_change_role, taskdef, appspec)
 
 
@@ -166,7 +172,7 @@ def ecs_deploy_action(stack) -> dict:
     https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECS.html"""
     return codepipeline.Actions(
         Name="Release",
-        ActionTypeId=_action_type("Deploy", "ECS"),
+        ActionTypeId=action_type("Deploy", "ECS"),
         Configuration={"ClusterName": Ref(stack.service.cluster),
                        "ServiceName": GetAtt(stack.service.service, "Name"),
                        "FileName": IMAGE_DEFINITIONS_FILE},
@@ -197,7 +203,7 @@ STACK_ARN = arn("cloudformation", "stack/${AWS::StackName}/*")
 def _code_deploy_action(deployment: Deployment) -> codepipeline.Actions:
     return codepipeline.Actions(
         Name="BlueGreenDeploy",
-        ActionTypeId=_action_type("Deploy", "CodeDeployToECS"),
+        ActionTypeId=action_type("Deploy", "CodeDeployToECS"),
         Configuration={
             "ApplicationName": Ref(deployment.application),
             "DeploymentGroupName": Ref(deployment.deployment_group),
@@ -226,14 +232,14 @@ def _release_actions(stack_function: awslambda.Function, ecs_service: EcsService
     return [
         codepipeline.Actions(
             Name="PrepareRelease",
-            ActionTypeId=_action_type("Invoke", "Lambda"),
+            ActionTypeId=action_type("Invoke", "Lambda"),
             Configuration={"FunctionName": Ref(stack_function),
                            "UserParameters": Sub(json.dumps(release, separators=(",", ":")))},
             RunOrder=1,
         ),
         codepipeline.Actions(
             Name="Release",
-            ActionTypeId=_action_type("Deploy", "CloudFormation"),
+            ActionTypeId=action_type("Deploy", "CloudFormation"),
             Configuration={"ActionMode": "CHANGE_SET_EXECUTE",
                            "StackName": Ref("AWS::StackName"),
                            "ChangeSetName": CHANGE_SET_NAME},
@@ -242,15 +248,14 @@ def _release_actions(stack_function: awslambda.Function, ecs_service: EcsService
     ]
 
 
-def _action_type(category: str, provider: str) -> codepipeline.ActionTypeId:
+def action_type(category: str, provider: str) -> codepipeline.ActionTypeId:
     return codepipeline.ActionTypeId(Category=category, Owner="AWS", Provider=provider,
                                      Version="1")
 
 
-def _source(settings: Settings, params: Parameters):
+def source_action(settings: Settings, p: dict):
     """(source action, pipeline role statements, EventBridge pattern that starts the pipeline
     or None when the source detects changes itself)."""
-    p = params.source
     kind = settings.pipeline.source
     if kind == "connection":
         provider = "CodeStarSourceConnection"
@@ -298,7 +303,7 @@ def _source(settings: Settings, params: Parameters):
         }
     action = codepipeline.Actions(
         Name="Source",
-        ActionTypeId=_action_type("Source", provider),
+        ActionTypeId=action_type("Source", provider),
         Configuration=configuration,
         OutputArtifacts=[codepipeline.OutputArtifacts(Name=SOURCE_OUTPUT)],
         Namespace=SOURCE_NAMESPACE,
@@ -307,7 +312,7 @@ def _source(settings: Settings, params: Parameters):
     return action, statements, change_event
 
 
-def _start_on_change(template: Template, settings: Settings, names: Names,
+def start_on_change(template: Template, settings: Settings, names: Names,
                      pipeline: codepipeline.Pipeline, pattern: dict) -> iam.Role:
     pipeline_arn = arn("codepipeline", names.pipeline)
     role = template.add_resource(iam.Role(
@@ -326,50 +331,74 @@ def _start_on_change(template: Template, settings: Settings, names: Names,
     return role
 
 
-def _artifact_bucket(template: Template, settings: Settings,
-                     log_bucket: LogBucket | None) -> s3.Bucket:
+def artifact_bucket(template: Template, settings: Settings, log_bucket: LogBucket | None,
+                    key: kms.Key | None = None, name: str | None = None,
+                    readers: dict[str, list] | None = None) -> s3.Bucket:
+    """The pipeline's artifacts. In a promotion with other accounts: named (`name`, Fn::Sub
+    text), encrypted with `key`, and readable by the deploy roles of `readers` ({account:
+    [role ARN, ...]})."""
     bucket = template.add_resource(waive(private_bucket(
         "ArtifactBucket", settings.pipeline.artifact_retention_days, "ExpireOldArtifacts",
         # Who read or wrote the artifacts that get deployed.
         **({"LoggingConfiguration": s3.LoggingConfiguration(
             DestinationBucketName=Ref(log_bucket.bucket),
-            LogFilePrefix=f"{ARTIFACT_BUCKET_PREFIX}/")} if settings.load_balancer.access_logs
-           else {}),
-    ), ARTIFACTS_AWS_KEY, ARTIFACTS_NOT_REPLICATED, BUCKET_NO_OBJECT_LOCK, BUCKET_NO_EVENTS))
+            LogFilePrefix=f"{ARTIFACT_BUCKET_PREFIX}/")}
+           if settings.load_balancer.access_logs and log_bucket is not None else {}),
+        **({"BucketName": Sub(name)} if name else {}),
+    ), *(() if key else (ARTIFACTS_AWS_KEY,)), ARTIFACTS_NOT_REPLICATED,
+        BUCKET_NO_OBJECT_LOCK, BUCKET_NO_EVENTS))
+    if key is not None:
+        # The deploy roles of other accounts read artifacts only under a key their account
+        # may use; SSE-S3's key cannot be shared.
+        bucket.BucketEncryption = s3.BucketEncryption(ServerSideEncryptionConfiguration=[
+            s3.ServerSideEncryptionRule(
+                BucketKeyEnabled=True,
+                ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+                    SSEAlgorithm="aws:kms", KMSMasterKeyID=GetAtt(key, "Arn")))])
+    objects = Join("", [GetAtt(bucket, "Arn"), "/*"])
+    policy = deny_insecure_transport(GetAtt(bucket, "Arn"), objects)
+    if readers:
+        policy.Statement.append(artifacts_for_other_accounts(objects, readers))
     template.add_resource(waive(s3.BucketPolicy(
         "ArtifactBucketPolicy",
         Bucket=Ref(bucket),
         # Join, not Sub: Control Tower's TLS-only rule (S3.PR.8) recognises the objects'
         # ARN only in this form.
-        PolicyDocument=deny_insecure_transport(GetAtt(bucket, "Arn"),
-                                               Join("", [GetAtt(bucket, "Arn"), "/*"])),
+        PolicyDocument=policy,
     ), JOIN_FOR_CONTROL_TOWER))
     return bucket
 
 
-def _build_project(template: Template, settings: Settings, names: Names,
-                   ecs_service: EcsService, taskdef: dict, appspec: dict, bucket_arn,
-                   objects_arn) -> Build:
+def sub_variable(document: dict):
+    """A document for the build's environment: compact JSON, through Fn::Sub when it holds
+    deploy-time values."""
+    text = sub_json(document)
+    return Sub(text) if "${" in text else text
+
+
+def build_project(template: Template, settings: Settings, names: Names,
+                  repository: ecr.Repository, variables: dict, bucket_arn, objects_arn,
+                  key: kms.Key | None = None, environments: tuple[str, ...] = ()) -> Build:
+    """The image build, with `variables` (taskdef.json and AppSpec documents) in its
+    environment. In a promotion, `environments` names each environment's files and `key`
+    encrypts what the build writes (another account's deploy role must read it)."""
     log_group = make_log_group(template, settings, "BuildLogGroup", names.build_log_group)
+    statements = build_and_push_image(GetAtt(repository, "Arn"), GetAtt(log_group, "Arn"),
+                                      bucket_arn, objects_arn)
+    if key is not None:
+        statements.Statement.append(encrypt_artifacts(GetAtt(key, "Arn")))
     role = template.add_resource(iam.Role(
         "BuildRole",
         AssumeRolePolicyDocument=assumed_by(CODEBUILD),
-        Policies=[iam.Policy(PolicyName="build-and-push-image",
-                             PolicyDocument=build_and_push_image(
-                                 GetAtt(ecs_service.repository, "Arn"),
-                                 GetAtt(log_group, "Arn"), bucket_arn, objects_arn))],
+        Policies=[iam.Policy(PolicyName="build-and-push-image", PolicyDocument=statements)],
     ))
     variables = {
-        "REPOSITORY_URI": GetAtt(ecs_service.repository, "RepositoryUri"),
+        "REPOSITORY_URI": GetAtt(repository, "RepositoryUri"),
         "DOCKERFILE": settings.pipeline.dockerfile,
         "BUILD_CONTEXT": settings.pipeline.build_context,
+        **({"ENVIRONMENTS": " ".join(environments)} if environments else {}),
+        **variables,
     }
-    if taskdef is not None:
-        appspec_text = sub_json(appspec)
-        # Rendered from the stack's own task definition; CloudFormation fills in the role
-        # ARNs, log group and region.
-        variables["TASKDEF_JSON"] = Sub(sub_json(taskdef))
-        variables["APPSPEC_JSON"] = Sub(appspec_text) if "${" in appspec_text else appspec_text
     inline = settings.pipeline.buildspec == "inline"
     project = template.add_resource(waive(codebuild.Project(
         "BuildProject",
@@ -377,8 +406,8 @@ def _build_project(template: Template, settings: Settings, names: Names,
         ServiceRole=GetAtt(role, "Arn"),
         Source=codebuild.Source(
             Type="CODEPIPELINE",
-            BuildSpec=buildspec(settings.deployment.engine) if inline
-            else settings.pipeline.buildspec),
+            BuildSpec=buildspec(settings.deployment.engine, environments=environments)
+            if inline else settings.pipeline.buildspec),
         Artifacts=codebuild.Artifacts(Type="CODEPIPELINE"),
         Environment=codebuild.Environment(
             Type="LINUX_CONTAINER",
@@ -394,5 +423,6 @@ def _build_project(template: Template, settings: Settings, names: Names,
         TimeoutInMinutes=settings.pipeline.build_timeout_minutes,
         LogsConfig=codebuild.LogsConfig(CloudWatchLogs=codebuild.CloudWatchLogs(
             Status="ENABLED", GroupName=Ref(log_group))),
-    ), PRIVILEGED_BUILD, BUILD_OUTPUT_AWS_KEY))
+        **({"EncryptionKey": GetAtt(key, "Arn")} if key is not None else {}),
+    ), PRIVILEGED_BUILD, *(() if key is not None else (BUILD_OUTPUT_AWS_KEY,))))
     return Build(project, role, log_group)

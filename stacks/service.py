@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from troposphere import GetAtt, Ref, Template, ecr, ecs, iam, logs
 
+from policies.arn import arn
 from policies.task_execution import pull_image_and_write_logs
 from policies.trust import ECS_TASKS, assumed_by
 
@@ -14,7 +15,7 @@ from .functions import log_group as make_log_group
 from .ecs_engine import EcsEngine, advanced_configuration
 from .hooks import Hooks
 from .load_balancer import LoadBalancing
-from .naming import BLUE, Names
+from .naming import BLUE, DeliveryNames, Names
 from .network import Network
 from .parameters import Parameters
 from .security_groups import SecurityGroups
@@ -28,7 +29,7 @@ class EcsService:
     cluster: ecs.Cluster
     service: ecs.Service
     task_definition: ecs.TaskDefinition
-    repository: ecr.Repository
+    repository: ecr.Repository | None  # None in a promotion: the delivery stack's
     log_group: logs.LogGroup
     execution_role: iam.Role
     task_role: iam.Role
@@ -37,10 +38,15 @@ class EcsService:
 def build_service(template: Template, settings: Settings, names: Names, network: Network,
                   security_groups: SecurityGroups, load_balancing: LoadBalancing,
                   params: Parameters, engine: EcsEngine | None = None,
-                  hooks: Hooks | None = None) -> EcsService:
+                  hooks: Hooks | None = None,
+                  delivery: DeliveryNames | None = None) -> EcsService:
     """With `engine` (deployment.engine "ecs") ECS deploys: the service names the stack's task
     definition, whose image is the Image parameter, so a stack update that changes it is the
-    deployment, run by the engine's strategy and hooks."""
+    deployment, run by the engine's strategy and hooks.
+
+    With `delivery` (an environment of a promotion) the images come from the delivery stack's
+    repository, perhaps in another account, and the task's roles have fixed names, which the
+    delivery stack writes into this environment's taskdef.json."""
     # The task definition and the service carry their tags in the template: a change to either
     # after creation is a new revision or an UpdateService (see stacks/tags.py).
     tags = standard_tags(settings)
@@ -50,30 +56,30 @@ def build_service(template: Template, settings: Settings, names: Names, network:
         ClusterSettings=[ecs.ClusterSetting(Name="containerInsights", Value="enabled")],
     ))
     log_group = make_log_group(template, settings, "LogGroup", names.log_group)
-    repository = template.add_resource(waive(ecr.Repository(
-        "Repository",
-        RepositoryName=names.repository,
-        # Immutable tags: a deployed tag always means the same image, so a rollback really
-        # runs the previous image again.
-        ImageTagMutability="IMMUTABLE",
-        # EmptyOnDelete stays false: deleting the stack fails while images exist, rather than
-        # destroying every release.
-        ImageScanningConfiguration=ecr.ImageScanningConfiguration(ScanOnPush=True),
-        LifecyclePolicy=ecr.LifecyclePolicy(
-            LifecyclePolicyText=image_lifecycle_policy(settings.service.keep_images)),
-    ), IMAGES_AWS_KEY))
+    if delivery is None:
+        repository = add_repository(template, settings, names.repository)
+        repository_arn = GetAtt(repository, "Arn")
+    else:
+        repository = None
+        repository_arn = arn("ecr", f"repository/{delivery.repository}",
+                             account=delivery.account)
+    role_names = ({"execution": {"RoleName": names.task_execution_role},
+                   "task": {"RoleName": names.task_role}} if delivery else
+                  {"execution": {}, "task": {}})
     execution_role = template.add_resource(iam.Role(
         "TaskExecutionRole",
         AssumeRolePolicyDocument=assumed_by(ECS_TASKS),
         Policies=[iam.Policy(
             PolicyName="pull-image-and-write-logs",
-            PolicyDocument=pull_image_and_write_logs(GetAtt(repository, "Arn"),
+            PolicyDocument=pull_image_and_write_logs(repository_arn,
                                                      GetAtt(log_group, "Arn")))],
+        **role_names["execution"],
     ))
     # The application's own AWS permissions go here; it starts with none.
     task_role = template.add_resource(iam.Role(
         "TaskRole",
         AssumeRolePolicyDocument=assumed_by(ECS_TASKS),
+        **role_names["task"],
     ))
     task_definition = template.add_resource(waive(ecs.TaskDefinition(
         "TaskDefinition",
@@ -141,6 +147,24 @@ def build_service(template: Template, settings: Settings, names: Names, network:
     ))
     return EcsService(cluster, service, task_definition, repository, log_group,
                       execution_role, task_role)
+
+
+def add_repository(template: Template, settings: Settings, name: str,
+                   **properties) -> ecr.Repository:
+    """The image repository: the service's, or in a promotion the delivery stack's."""
+    return template.add_resource(waive(ecr.Repository(
+        "Repository",
+        RepositoryName=name,
+        # Immutable tags: a deployed tag always means the same image, so a rollback really
+        # runs the previous image again.
+        ImageTagMutability="IMMUTABLE",
+        # EmptyOnDelete stays false: deleting the stack fails while images exist, rather than
+        # destroying every release.
+        ImageScanningConfiguration=ecr.ImageScanningConfiguration(ScanOnPush=True),
+        LifecyclePolicy=ecr.LifecyclePolicy(
+            LifecyclePolicyText=image_lifecycle_policy(settings.service.keep_images)),
+        **properties,
+    ), IMAGES_AWS_KEY))
 
 
 def _ecs_deploys(task_definition: ecs.TaskDefinition, engine: EcsEngine) -> dict:

@@ -18,7 +18,7 @@ from .functions import shipped_minified
 from .hooks import Hooks, build_hooks
 from .load_balancer import LoadBalancing, build_load_balancing
 from .log_bucket import LogBucket, build_log_bucket
-from .naming import Names, names_for
+from .naming import DeliveryNames, Names, names_for
 from .network import Network, build_network
 from .notifications import build_ecs_notifications, build_notifications
 from .outputs import build_outputs
@@ -49,7 +49,7 @@ class Stack:
     hooks: Hooks
     topic: sns.Topic | None
     deployment: Deployment | None  # engine codedeploy
-    pipeline: Pipeline
+    pipeline: Pipeline | None  # None in a promotion: the delivery stack's
     log_bucket: LogBucket | None
     engine: EcsEngine | None = None  # engine ecs
 
@@ -58,16 +58,24 @@ class Stack:
         return self.template.to_dict()
 
 
-def build_stack(settings: Settings) -> Stack:
-    """A pure function of the settings: the same settings give the same template."""
+def build_stack(settings: Settings, delivery: DeliveryNames | None = None) -> Stack:
+    """A pure function of the settings: the same settings give the same template.
+
+    With `delivery` the stack is one environment of a promotion: no pipeline, images from the
+    delivery stack's repository (stacks/promotion.py)."""
+    if settings.promotion is not None:
+        raise ValueError("settings with [promotion] render several stacks: "
+                         "stacks.promotion.build_promotion")
     engine_words = ("deployed by CodeDeploy" if settings.deployment.engine == "codedeploy"
                     else "deployed by ECS")
+    pipeline_words = ("with its delivery pipeline" if delivery is None else
+                      f"promoted to by the pipeline of {delivery.names.resource_id}")
     template = Template(Description=(
         f"Blue/green ECS Fargate service {settings.resource_id} {engine_words} "
-        f"({settings.deployment.traffic} traffic shift) with its delivery pipeline."))
+        f"({settings.deployment.traffic} traffic shift) {pipeline_words}."))
     names = names_for(settings)
-    params = add_parameters(template, settings)
-    log_bucket = build_log_bucket(template, settings)
+    params = add_parameters(template, settings, pipeline=delivery is None)
+    log_bucket = build_log_bucket(template, settings, pipeline=delivery is None)
     network = build_network(template, settings, params, log_bucket)
     security_groups = build_security_groups(template, settings, names, network)
     load_balancing = build_load_balancing(template, settings, names, network,
@@ -79,15 +87,18 @@ def build_stack(settings: Settings) -> Stack:
     if settings.deployment.engine == "ecs":
         engine = build_ecs_engine(template, settings, load_balancing, alarms, hooks)
     ecs_service = build_service(template, settings, names, network, security_groups,
-                                load_balancing, params, engine, hooks)
+                                load_balancing, params, engine, hooks, delivery)
     build_scaling(template, settings, ecs_service)
     if engine is None:
         deployment = build_deployment(template, settings, names, load_balancing, ecs_service,
                                       alarms, hooks, topic)
     else:
         build_ecs_notifications(template, settings, names, ecs_service, topic)
-    pipeline = build_pipeline(template, settings, names, params, ecs_service, deployment,
-                              hooks, log_bucket, engine, load_balancing.guard.function.function)
+    pipeline = None
+    if delivery is None:
+        pipeline = build_pipeline(template, settings, names, params, ecs_service, deployment,
+                                  hooks, log_bucket, engine,
+                                  load_balancing.guard.function.function)
     build_outputs(template, settings, load_balancing, ecs_service, deployment, pipeline)
     waive_unscoped_actions(template)
     return Stack(template, settings, names, params, network, security_groups, load_balancing,
@@ -186,6 +197,9 @@ def deployable(stack: Stack, document: dict | None = None) -> str:
 def render_artifacts(settings: Settings) -> dict[str, str]:
     """The pipeline's files as the build writes them: the same documents the template hands to
     CodeBuild (deploy-time values still ${...}), indented for reading."""
+    if settings.promotion is not None:
+        from .promotion import artifact_files, build_promotion
+        return artifact_files(build_promotion(settings))
     pipeline = build_stack(settings).pipeline
     if pipeline.taskdef is None:  # engine ecs: the build writes imageDetail.json only
         return {"buildspec.yml": buildspec(settings.deployment.engine)}

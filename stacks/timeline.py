@@ -166,3 +166,48 @@ def markdown_table(examples: dict[str, Settings]) -> str:
         _duration(t.alarm_detection) if t.alarm_detection else "off"
         for t in plans.values()) + " |")
     return "\n".join(lines)
+
+
+# A manual approval that nobody answers fails after seven days.
+# https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals.html
+APPROVAL_TIMEOUT_SECONDS = 7 * 24 * 3600
+
+
+def promotion_steps(settings: Settings) -> list[tuple[str, int, str]]:
+    """A promotion from push to the last environment: (step, longest seconds, note). The
+    deploy action of an environment succeeds when CodeDeploy's deployment does, after the old
+    tasks are gone, and only then does the next environment's stage start."""
+    steps = [("build", settings.pipeline.build_timeout_minutes * 60,
+              "image built and pushed once, at most pipeline.build_timeout_minutes")]
+    for environment in settings.promotion.environments:
+        if environment.approval:
+            steps.append((f"{environment.name}: approval", APPROVAL_TIMEOUT_SECONDS,
+                          "waits for a person; fails (and stops the promotion) after 7 days"))
+        timeline = plan(environment.settings)
+        steps.append((f"{environment.name}: deployment", timeline.until_old_tasks_gone,
+                      f"production on the new tasks after "
+                      f"{_duration(timeline.to_full_traffic)}, the old tasks gone after "
+                      f"{_duration(timeline.until_old_tasks_gone)}"))
+    return steps
+
+
+def render_promotion(settings: Settings) -> str:
+    """The promotion's steps from push to the last environment, then each environment's
+    deployment in detail."""
+    steps = promotion_steps(settings)
+    width = max(len(step) for step, _, _ in steps)
+    lines = [f"promotion of {settings.service.name} through "
+             + " -> ".join(e.name for e in settings.promotion.environments)
+             + " (modelled upper bounds; an approval takes as long as the person)", ""]
+    start = 0
+    for step, seconds, note in steps:
+        span = f"+{_duration(start)} .. +{_duration(start + seconds)}"
+        if "approval" in step:
+            span = f"+{_duration(start)} .. (a person)"
+        else:
+            start += seconds
+        lines.append(f"{step:<{width}}  {span:<30}  {note}")
+    lines += ["", f"without waiting for approvals: {_duration(start)} from push to the last "
+              f"environment", ""]
+    return "\n".join(lines) + "\n".join(
+        render(environment.settings) for environment in settings.promotion.environments)

@@ -131,7 +131,12 @@ def _load_examples() -> dict[str, dict]:
             for path in sorted(EXAMPLES.glob("*.toml"))}
 
 
-VARIANTS: dict[str, dict] = {**INLINE, **_load_examples()}
+# Settings that render one stack, and settings of a promotion (several stacks:
+# tests/test_promotion.py).
+VARIANTS: dict[str, dict] = {**INLINE, **{name: data for name, data in _load_examples().items()
+                                          if "promotion" not in data}}
+PROMOTIONS: dict[str, dict] = {name: data for name, data in _load_examples().items()
+                               if "promotion" in data}
 
 
 @cache
