@@ -59,18 +59,27 @@ class Deployed:
     # ARNs of the routes (engine ecs: the two rules, then the two listeners) and of blue, green
     route_arns: tuple[str, ...] = ()
     target_group_arns: tuple[str, ...] = ()
+    # The account the stack is in, and in a promotion the delivery stack's account (its
+    # image repository), the artifacts' key, the deploy roles (by name, in their accounts)
+    # and, for a deploy role, the other environments it must not touch.
+    account: str = ACCOUNT
+    delivery_account: str = ""
+    artifact_key: str = ""
+    deploy_roles: tuple[str, ...] = ()
+    siblings: tuple["Deployed", ...] = ()
 
     def arn(self, service: str, resource: str, *, regional: bool = True,
             in_account: bool = True) -> str:
         return (f"arn:{PARTITION}:{service}:{REGION if regional else ''}:"
-                f"{ACCOUNT if in_account else ''}:{resource}")
+                f"{self.account if in_account else ''}:{resource}")
 
     def role_arn(self, name: str) -> str:
         return self.arn("iam", f"role/{name}", regional=False)
 
     @property
     def repository_arn(self) -> str:
-        return self.arn("ecr", f"repository/{self.repository}")
+        return (f"arn:{PARTITION}:ecr:{REGION}:{self.delivery_account or self.account}:"
+                f"repository/{self.repository}")
 
     def log_stream_arn(self, group: str, stream: str) -> str:
         return self.arn("logs", f"log-group:{group}:log-stream:{stream}")
@@ -85,3 +94,14 @@ class Deployed:
 # Values that stand for "something else" in near-miss calls.
 OTHER = "unrelated"
 PASSED_TO = "iam:PassedToService"
+
+
+KMS_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html"
+
+
+def artifact_key_calls(d: Deployed, actions: tuple[str, ...], why: str) -> list[Call]:
+    """A promotion's artifact key, used through S3 (none without a key: SSE-S3 needs no
+    permission)."""
+    return [Call(action, d.artifact_key, why, KMS_DOC,
+                 {"kms:ViaService": f"s3.{REGION}.amazonaws.com"})
+            for action in actions] if d.artifact_key else []

@@ -11,7 +11,7 @@ from typing import Any
 from awacs import ecr, s3
 from awacs.aws import Allow, PolicyDocument, Statement
 
-from .calls import OTHER, PASSED_TO, Call, Deployed
+from .calls import OTHER, PASSED_TO, Call, Deployed, artifact_key_calls
 from .statements import ecr_login, write_logs
 
 
@@ -78,6 +78,8 @@ def required_calls(d: Deployed) -> list[Call]:
              ROLE_DOC),
         Call("s3:GetBucketLocation", d.bucket_arn(d.artifact_bucket),
              "find the artifact bucket's region", ROLE_DOC),
+        *artifact_key_calls(d, ("kms:Decrypt", "kms:GenerateDataKey"),
+                            "read the source and write the build output under the key"),
     ]
 
 

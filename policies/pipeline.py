@@ -17,7 +17,7 @@ from awacs import awslambda, cloudformation, ecs, iam, s3
 from awacs.aws import Allow, Condition, PolicyDocument, Statement, StringEquals
 from troposphere import Select, Split, Sub
 
-from .calls import OTHER, PASSED_TO, Call, Deployed
+from .calls import OTHER, PASSED_TO, Call, Deployed, artifact_key_calls
 from .trust import ECS, ECS_TASKS
 
 
@@ -221,8 +221,22 @@ def required_calls(d: Deployed) -> list[Call]:
                    CODEBUILD_DOC) for a in ("codebuild:StartBuild", "codebuild:BatchGetBuilds")]
     calls += _source_calls(d)
     deploy = {"codedeploy": _code_deploy_calls, "ecs": _release_calls,
+              PROMOTION: _promotion_calls,
               ECS_ACTION: _ecs_action_calls}[d.engine]
     return calls + deploy(d)
+
+
+# Deployed.engine of a promotion's delivery stack: the pipeline role runs each environment's
+# deployment as that environment's deploy role.
+PROMOTION = "promotion"
+ACTION_ROLE_DOC = ("https://docs.aws.amazon.com/codepipeline/latest/APIReference/"
+                   "API_ActionDeclaration.html")
+
+
+def _promotion_calls(d: Deployed) -> list[Call]:
+    return [Call("sts:AssumeRole", role, "run an environment's deployment as its deploy role",
+                 ACTION_ROLE_DOC) for role in d.deploy_roles] + artifact_key_calls(
+        d, ("kms:Decrypt", "kms:GenerateDataKey"), "read and write the encrypted artifacts")
 
 
 def _code_deploy_calls(d: Deployed) -> list[Call]:
@@ -360,6 +374,14 @@ def near_misses(d: Deployed) -> list[Call]:
              "deploying another service"),
         Call("cloudformation:ExecuteChangeSet", d.stack_id, "a release of a stack"),
     ] if d.engine == ECS_ACTION else [
+        *[Call("codedeploy:CreateDeployment",
+               s.arn("codedeploy", f"deploymentgroup:{s.application}/{s.deployment_group}"),
+               f"deploying {s.application} itself, not as its deploy role")
+          for s in d.siblings],
+        Call("sts:AssumeRole", d.role_arn(OTHER), "assuming an unrelated role"),
+        *([Call("kms:Decrypt", d.artifact_key, "decrypting outside S3")]
+          if d.artifact_key else []),
+    ] if d.engine == PROMOTION else [
         Call("codedeploy:CreateDeployment",
              d.arn("codedeploy", f"deploymentgroup:{d.application}/{OTHER}"),
              "deploying another deployment group"),

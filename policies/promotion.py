@@ -20,7 +20,8 @@ from awacs.aws import (Allow, ArnEquals, Condition, Policy, PolicyDocument, Prin
 from troposphere import Sub
 
 from .arn import arn
-from .pipeline import deploy_to_ecs
+from .calls import OTHER, PASSED_TO, Call, Deployed, artifact_key_calls
+from .pipeline import _code_deploy_calls, deploy_to_ecs
 
 DEPLOY_DOC = ("https://docs.aws.amazon.com/codepipeline/latest/userguide/"
               "pipelines-create-cross-account.html")
@@ -74,34 +75,40 @@ def deploy_environment(application_arn: Any, deployment_group_arn: Any,
     return PolicyDocument(Version="2012-10-17", Statement=statements)
 
 
+# S3 uses the key on the caller's behalf: kms:GenerateDataKey to write an object, kms:Decrypt
+# to read one (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html),
+# with kms:ViaService naming S3 in the region.
+VIA_S3 = "s3.${AWS::Region}.amazonaws.com"
+
+
 def decrypt_artifacts(key_arns: list[Any]) -> Statement:
     """Read what the key encrypts, through S3 only."""
-    return Statement(Sid="DecryptArtifacts", Effect=Allow,
-                     Action=[kms.Decrypt, kms.DescribeKey], Resource=key_arns,
-                     Condition=Condition(StringEquals(
-                         "kms:ViaService", Sub("s3.${AWS::Region}.amazonaws.com"))))
+    return Statement(Sid="DecryptArtifacts", Effect=Allow, Action=[kms.Decrypt],
+                     Resource=key_arns,
+                     Condition=Condition(StringEquals("kms:ViaService", Sub(VIA_S3))))
 
 
 def encrypt_artifacts(key_arn: Any) -> Statement:
-    """The pipeline and the build write artifacts under the key, and read them."""
+    """The pipeline and the build write artifacts under the key and read them, through S3."""
     return Statement(Sid="EncryptArtifacts", Effect=Allow,
-                     Action=[kms.Decrypt, kms.DescribeKey, kms.Encrypt, kms.GenerateDataKey,
-                             kms.ReEncryptFrom, kms.ReEncryptTo],
-                     Resource=[key_arn])
+                     Action=[kms.Decrypt, kms.GenerateDataKey], Resource=[key_arn],
+                     Condition=Condition(StringEquals("kms:ViaService", Sub(VIA_S3))))
 
 
 def artifact_key_policy(readers: dict[str, list[Any]]) -> Policy:
     """The artifact key: this account administers it through IAM (the key policy's default
     statement), and the other accounts' deploy roles may decrypt.
     https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"""
-    principal, condition = _principals(readers)
+    principal, _ = _principals(readers)
+    roles = [role for account_roles in readers.values() for role in account_roles]
     return Policy(Version="2012-10-17", Statement=[
         Statement(Sid="AccountAdministersThroughIam", Effect=Allow,
                   Principal=Principal("AWS", [account_root(None)]),
                   Action=[kms.Action("*")], Resource=["*"]),
         Statement(Sid="DeployRolesDecrypt", Effect=Allow, Principal=principal,
-                  Action=[kms.Decrypt, kms.DescribeKey], Resource=["*"],
-                  Condition=condition),
+                  Action=[kms.Decrypt], Resource=["*"],
+                  Condition=Condition([ArnEquals("aws:PrincipalArn", roles),
+                                       StringEquals("kms:ViaService", Sub(VIA_S3))])),
     ])
 
 
@@ -121,3 +128,48 @@ def pull_for_other_accounts(execution_roles: dict[str, list[Any]]) -> Policy:
         Sid="ExecutionRolesPull", Effect=Allow, Principal=principal,
         Action=[ecr.BatchCheckLayerAvailability, ecr.GetDownloadUrlForLayer, ecr.BatchGetImage],
         Condition=condition)])
+
+
+# --- the permission proof's table of a deploy role (stacks/permissions.py) --------------------
+
+def required_calls(d: Deployed) -> list[Call]:
+    artifact = d.object_arn(d.artifact_bucket, f"{d.pipeline[:20]}/BuildOutpu/def5678")
+    return _code_deploy_calls(d) + [
+        Call(action, artifact, "the deploy action reads taskdef.json, the AppSpec and "
+             "imageDetail.json", DEPLOY_DOC)
+        for action in ("s3:GetObject", "s3:GetObjectVersion")
+    ] + artifact_key_calls(d, ("kms:Decrypt",), "read the artifacts the key encrypts")
+
+
+def near_misses(d: Deployed) -> list[Call]:
+    """Another environment's deployment, by any of its calls ("the staging role cannot touch
+    prod"), and anything beyond reading the artifacts."""
+    calls = []
+    for other in d.siblings:
+        group = other.arn("codedeploy",
+                          f"deploymentgroup:{other.application}/{other.deployment_group}")
+        calls += [
+            Call("codedeploy:CreateDeployment", group, f"deploying {other.application}"),
+            Call("codedeploy:RegisterApplicationRevision",
+                 other.arn("codedeploy", f"application:{other.application}"),
+                 f"recording a revision of {other.application}"),
+            Call("ecs:TagResource", other.arn("ecs", f"task-definition/{other.task_family}:7"),
+                 f"tagging {other.task_family}'s task definitions",
+                 context={"ecs:CreateAction": "RegisterTaskDefinition"}),
+            *[Call("iam:PassRole", other.role_arn(role), f"passing {role} to ECS tasks",
+                   context={PASSED_TO: "ecs-tasks.amazonaws.com"})
+              for role in (other.execution_role, other.task_role)],
+        ]
+    artifact = d.object_arn(d.artifact_bucket, f"{d.pipeline[:20]}/BuildOutpu/def5678")
+    calls += [
+        Call("codedeploy:CreateDeployment",
+             d.arn("codedeploy", f"deploymentgroup:{d.application}/{OTHER}"),
+             "deploying another deployment group"),
+        Call("s3:PutObject", artifact, "writing the pipeline's artifacts"),
+        Call("s3:GetObject", d.object_arn(OTHER, "artifact.zip"), "objects of another bucket"),
+        Call("ecs:UpdateService", d.arn("ecs", f"service/{d.cluster}/{d.service}"),
+             "deploying around CodeDeploy"),
+    ]
+    if d.artifact_key:
+        calls.append(Call("kms:Decrypt", d.artifact_key, "decrypting outside S3"))
+    return calls

@@ -40,6 +40,8 @@ NAME_PROPERTIES = {
     "AWS::CloudWatch::Alarm": "AlarmName",
     "AWS::ElasticLoadBalancingV2::LoadBalancer": "Name",
     "AWS::ElasticLoadBalancingV2::TargetGroup": "Name",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::IAM::Role": "RoleName",
 }
 
 # Fn::GetAtt Arn of each resource type, from its physical name.
@@ -48,6 +50,7 @@ ARN_FORMATS = {
     "AWS::ECR::Repository": "arn:{p}:ecr:{r}:{a}:repository/{name}",
     "AWS::Logs::LogGroup": "arn:{p}:logs:{r}:{a}:log-group:{name}:*",
     "AWS::S3::Bucket": "arn:{p}:s3:::{name}",
+    "AWS::KMS::Key": "arn:{p}:kms:{r}:{a}:key/{name}",
     "AWS::CodeBuild::Project": "arn:{p}:codebuild:{r}:{a}:project/{name}",
     "AWS::Lambda::Function": "arn:{p}:lambda:{r}:{a}:function:{name}",
     "AWS::SNS::Topic": "arn:{p}:sns:{r}:{a}:{name}",
@@ -68,10 +71,12 @@ class World(Resolver):
     template: dict
     stack: str = "stack"
     parameters: dict[str, str] = field(default_factory=lambda: dict(EXAMPLE_PARAMETERS))
+    # The account the stack is deployed in (a promotion's stacks are in several).
+    account: str = ACCOUNT
 
     @property
     def stack_id(self) -> str:
-        return (f"arn:{PARTITION}:cloudformation:{REGION}:{ACCOUNT}:stack/{self.stack}/"
+        return (f"arn:{PARTITION}:cloudformation:{REGION}:{self.account}:stack/{self.stack}/"
                 "0123abcd-0123-4567-89ab-0123456789ab")
 
     def physical_name(self, logical_id: str) -> str:
@@ -84,7 +89,7 @@ class World(Resolver):
             if resource["Type"] == "AWS::S3::Bucket" else f"{self.stack}-{logical_id}-EXAMPLE"
 
     def ref(self, name: str) -> str:
-        pseudo = {"AWS::Partition": PARTITION, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+        pseudo = {"AWS::Partition": PARTITION, "AWS::Region": REGION, "AWS::AccountId": self.account,
                   "AWS::StackName": self.stack, "AWS::StackId": self.stack_id,
                   "AWS::URLSuffix": "amazonaws.com"}
         if name in pseudo:
@@ -102,9 +107,10 @@ class World(Resolver):
         if attribute == "Arn" and resource_type.startswith("AWS::ElasticLoadBalancingV2::"):
             return self._load_balancing_arn(logical_id)
         if attribute == "Arn" and resource_type in ARN_FORMATS:
-            return ARN_FORMATS[resource_type].format(p=PARTITION, r=REGION, a=ACCOUNT, name=name)
+            return ARN_FORMATS[resource_type].format(p=PARTITION, r=REGION, a=self.account,
+                                                     name=name)
         if attribute == "RepositoryUri":
-            return f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{name}"
+            return f"{self.account}.dkr.ecr.{REGION}.amazonaws.com/{name}"
         if attribute in ("Name", "TargetGroupName"):
             return name
         if attribute == "DefaultSecurityGroup":
@@ -116,7 +122,7 @@ class World(Resolver):
         a rule's its listener's."""
         resource = self.template["Resources"][logical_id]
         kind, properties = resource["Type"].rsplit("::", 1)[1], resource["Properties"]
-        prefix = f"arn:{PARTITION}:elasticloadbalancing:{REGION}:{ACCOUNT}:"
+        prefix = f"arn:{PARTITION}:elasticloadbalancing:{REGION}:{self.account}:"
         if kind == "TargetGroup":
             return f"{prefix}targetgroup/{self.physical_name(logical_id)}/{example_id(logical_id)}"
         if kind == "LoadBalancer":

@@ -20,6 +20,7 @@ from policies.evaluator import ALLOW, Request, allowing_statements, decide, gran
 from policies.world import World, role_documents
 
 from .settings import Settings
+from .pipeline import Pipeline
 from .template import Stack, build_stack
 
 
@@ -80,21 +81,26 @@ def role_tables(stack: Stack) -> dict[str, ModuleType]:
     tables = {
         stack.service.execution_role: task_execution,
         stack.service.task_role: task,
-        stack.pipeline.build.role: codebuild,
-        stack.pipeline.role: pipeline,
         stack.load_balancing.guard.function.role: guard,
     }
+    if stack.pipeline is not None:
+        tables.update(pipeline_tables(stack.pipeline))
     if stack.deployment is not None:
         tables[stack.deployment.role] = codedeploy
     if stack.engine is not None:
         tables[stack.engine.infrastructure_role] = ecs_infrastructure
         if stack.engine.hook_role is not None:
             tables[stack.engine.hook_role] = ecs_hook_invoke
-    if stack.pipeline.source_change_role is not None:
-        tables[stack.pipeline.source_change_role] = events
     if stack.hooks.inline is not None:
         tables[stack.hooks.inline.role] = hook
     return {role.title: table for role, table in tables.items()}
+
+
+def pipeline_tables(handles: Pipeline) -> dict:
+    tables = {handles.build.role: codebuild, handles.role: pipeline}
+    if handles.source_change_role is not None:
+        tables[handles.source_change_role] = events
+    return tables
 
 
 def deployed(world: World, stack: Stack) -> Deployed:
@@ -113,18 +119,18 @@ def deployed(world: World, stack: Stack) -> Deployed:
         cluster=world.ref(svc.cluster.title),
         service=world.get_att(svc.service.title, "Name"),
         task_family=world.resolve(svc.task_definition.Family),
-        repository=world.ref(svc.repository.title),
+        repository=name(svc.repository),
         log_group=world.ref(svc.log_group.title),
-        build_log_group=world.ref(pipe.build.log_group.title),
-        artifact_bucket=world.ref(pipe.artifact_bucket.title),
-        build_project=world.ref(pipe.build.project.title),
-        pipeline=world.ref(pipe.pipeline.title),
+        build_log_group=name(pipe.build.log_group if pipe else None),
+        artifact_bucket=name(pipe.artifact_bucket if pipe else None),
+        build_project=name(pipe.build.project if pipe else None),
+        pipeline=name(pipe.pipeline if pipe else None),
         application=name(dep.application if dep else None),
         deployment_group=name(dep.deployment_group if dep else None),
         deployment_config=world.resolve(
             dep.deployment_group.to_dict()["Properties"]["DeploymentConfigName"]) if dep else "",
-        execution_role=world.ref(svc.execution_role.title),
-        task_role=world.ref(svc.task_role.title),
+        execution_role=name(svc.execution_role),
+        task_role=name(svc.task_role),
         connection_arn=parameter("ConnectionArn"),
         codecommit_repository=parameter("RepositoryName"),
         source_bucket=parameter("SourceBucket"),
@@ -149,12 +155,20 @@ def deployed(world: World, stack: Stack) -> Deployed:
 
 
 def prove(settings: Settings) -> list[RoleProof]:
+    if settings.promotion is not None:
+        from .promotion_proof import prove_promotion
+        return prove_promotion(settings)
     stack = build_stack(settings)
-    template = stack.document()
-    world = World(template, stack=settings.resource_id)
-    names = deployed(world, stack)
+    world = World(stack.document(), stack=settings.resource_id)
+    return prove_roles(world, role_tables(stack), lambda _: deployed(world, stack))
+
+
+def prove_roles(world: World, tables: dict[str, ModuleType], names_for,
+                label: str = "") -> list[RoleProof]:
+    """Every role of the world's template against its table; `names_for(role)` gives the
+    deployed names the table reads; `label` prefixes the role names (a promotion's stack)."""
+    template = world.template
     managed = managed_policies()
-    tables = role_tables(stack)
     roles = [name for name, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Role"]
     unknown = set(roles) - set(tables)
     if unknown:
@@ -162,9 +176,10 @@ def prove(settings: Settings) -> list[RoleProof]:
     proofs = []
     for role in roles:
         table = tables[role]
+        names = names_for(role)
         documents = tuple(role_documents(world, role, managed))
         proofs.append(RoleProof(
-            role=role,
+            role=label + role,
             documents=documents,
             required=tuple(_verdict(documents, c) for c in table.required_calls(names)),
             near_misses=tuple(_verdict(documents, c) for c in table.near_misses(names)),

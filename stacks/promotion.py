@@ -46,8 +46,8 @@ from .pipeline import (BUILD_NAMESPACE, BUILD_OUTPUT, SOURCE_NAMESPACE, SOURCE_O
 from .service import add_repository
 from .settings import Environment, Settings
 from .tags import stack_tags
-from .template import Stack, build_stack
-from .waivers import PIPELINE_ARTIFACTS_AWS_KEY, waive
+from .template import Stack, build_stack, waive_unscoped_actions
+from .waivers import KEY_POLICY_DEFAULT, PIPELINE_ARTIFACTS_AWS_KEY, waive
 
 # Where each stack's files go, under the output directory.
 DELIVERY_FOLDER = DELIVERY
@@ -193,13 +193,15 @@ def _as_data(value):
 
 def _deploy_role(template: Template, environment: EnvironmentStack, delivery: DeliveryNames,
                  objects_arn, key_arns: list) -> iam.Role:
-    """The role one environment's deploy action runs as, in that environment's account."""
+    """The role one environment's deploy action runs as, in that environment's account (in
+    the delivery stack for the delivery account's environments)."""
     names = environment.names
+    pipeline_account = delivery.account if environment.environment.cross_account else None
     return template.add_resource(iam.Role(
         _title("DeployRole", environment.environment.name),
         RoleName=names.deploy_role,
         AssumeRolePolicyDocument=trusted_by_pipeline(
-            delivery.account, role_in(delivery.account, delivery.pipeline_role)),
+            pipeline_account, role_in(pipeline_account, delivery.pipeline_role)),
         Policies=[iam.Policy(PolicyName=f"deploy-{environment.environment.name}",
                              PolicyDocument=deploy_environment(
             application_arn=arn("codedeploy", f"application:{names.codedeploy_application}"),
@@ -232,6 +234,7 @@ def _account_stack(settings: Settings, delivery: DeliveryNames, account: str,
     key_arns = [arn("kms", "key/*", account=delivery.account)]
     roles = {e.environment.name: _deploy_role(template, e, delivery, objects_arn, key_arns)
              for e in environments}
+    waive_unscoped_actions(template)
     for environment, role in roles.items():
         template.add_output(Output(_title("DeployRoleArn", environment),
                                    Value=GetAtt(role, "Arn"),
@@ -259,7 +262,7 @@ def _delivery_stack(settings: Settings, delivery: DeliveryNames,
 
     key = None
     if elsewhere:
-        key = template.add_resource(kms.Key(
+        key = template.add_resource(waive(kms.Key(
             "ArtifactKey",
             Description=f"Pipeline artifacts of {names.resource_id}, read by the deploy roles "
                         "of other accounts",
@@ -268,7 +271,7 @@ def _delivery_stack(settings: Settings, delivery: DeliveryNames,
             # Deleted with the stack, after KMS's shortest wait: the artifacts it encrypts are
             # rebuilt by the next push, and the retained bucket expires them.
             DeletionPolicy="Delete", UpdateReplacePolicy="Delete", PendingWindowInDays=7,
-        ))
+        ), KEY_POLICY_DEFAULT))
     log_bucket = build_log_bucket(template, settings, service=False)
     bucket = artifact_bucket(template, settings, log_bucket, key,
                              name=delivery.artifact_bucket if elsewhere else None,
@@ -340,6 +343,7 @@ def _delivery_stack(settings: Settings, delivery: DeliveryNames,
     source_change_role = None
     if change_event is not None:
         source_change_role = start_on_change(template, settings, names, pipeline, change_event)
+    waive_unscoped_actions(template)
     handles = Pipeline(pipeline, role, bucket, build, source_change_role, None, None)
     for name, value, description in pipeline_outputs(handles) + [
             ("RepositoryUri", GetAtt(repository, "RepositoryUri"), "Image repository"),
