@@ -41,7 +41,7 @@ lint-examples: $(VENV)/.installed-test
 	  $(BIN)/ecs-bluegreen template --config $$f --output $(OUTPUT)/lint/$$(basename $$f .toml) >/dev/null 2>/dev/null || \
 	    { $(BIN)/ecs-bluegreen check $$f; exit 2; }; \
 	done; \
-	$(BIN)/cfn-lint -- $(OUTPUT)/lint/*/template.yaml && echo "cfn-lint: clean: the default and every example"
+	$(BIN)/cfn-lint -- $$(find $(OUTPUT)/lint -name template.yaml | sort) && echo "cfn-lint: clean: the default and every example"
 
 ## lint: cfn-lint every template under build/
 lint: $(VENV)/.installed-test

@@ -206,3 +206,11 @@ TOPIC_AWS_KEY = Waiver(
 UNSCOPED_WRITES = Waiver(
     "AWS honours no narrower resource for its actions on * (README)",
     cfripper=("WildcardResourceRule",))
+# A promotion's artifact key: AWS's default key policy statement, by which the account manages
+# the key through IAM (without it the key can become unmanageable); the other accounts' deploy
+# roles may only decrypt, through S3.
+# https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+KEY_POLICY_DEFAULT = Waiver(
+    "AWS's default key statement: the account manages the key through IAM",
+    cfripper=("GenericResourceWildcardPolicyRule",),
+    guard=("kms_create_grant_aws_service_check",))

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from stacks.settings import load_settings, parse_settings  # noqa: E402
 from stacks.intrinsics import load_template  # noqa: E402
+from stacks.promotion import build_promotion  # noqa: E402
 from stacks.template import build_stack, deployable, readable  # noqa: E402
 from stacks.terraform import render_terraform_files  # noqa: E402
 from stacks.waivers import waived  # noqa: E402
@@ -58,6 +59,17 @@ def render(out: Path) -> dict[str, Path]:
     """Each variant's deployable template and Terraform rendition under out/<variant>/."""
     folders = {}
     for name, settings in variants().items():
+        if settings.promotion is not None:
+            # Each stack of a promotion on its own (no Terraform rendition: one stack only).
+            stacks = build_promotion(settings)
+            for rendered in stacks.in_deploy_order():
+                folder = out / name / rendered.folder
+                folder.mkdir(parents=True, exist_ok=True)
+                document = rendered.template.to_dict()
+                (folder / "template.json").write_text(deployable(None, document))
+                (folder / "template.yaml").write_text(readable(None, document))
+                folders[f"{name}/{rendered.folder}"] = folder
+            continue
         folder = out / name
         (folder / "terraform").mkdir(parents=True, exist_ok=True)
         stack = build_stack(settings)
@@ -112,6 +124,8 @@ def run_checkov(checkov: str, folders: dict[str, Path]) -> tuple[list[Finding], 
     for variant, folder in folders.items():
         for framework, target in (("cloudformation", folder / "template.json"),
                                   ("terraform_json", folder / "terraform")):
+            if not target.exists():  # a promotion's stack: no Terraform rendition
+                continue
             option = "--file" if target.is_file() else "--directory"
             result = subprocess.run(
                 [checkov, option, str(target), "--framework", framework, "--output", "json",
