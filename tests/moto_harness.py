@@ -103,9 +103,10 @@ def moto_ready(template: dict, starting_count: int, answer: dict[str, str] = AT_
             destination = resource["Properties"]["LogDestination"]["Fn::Sub"]
             bucket = destination.removeprefix("${").split(".Arn}", 1)[0]
             resource["Properties"]["LogDestination"] = {"Fn::GetAtt": [bucket, "Arn"]}
-    service = resources["Service"]["Properties"]
-    service["DesiredCount"] = starting_count
-    service["TaskDefinition"] = {"Ref": "TaskDefinition"}
+    if "Service" in resources:  # (a promotion's delivery stack has none)
+        service = resources["Service"]["Properties"]
+        service["DesiredCount"] = starting_count
+        service["TaskDefinition"] = {"Ref": "TaskDefinition"}
     return template
 
 

@@ -1,0 +1,558 @@
+"""A promotion ([promotion] and [environments.<name>]): the settings, the stacks it renders,
+what the pipeline does with them, the permissions across accounts, and a moto rehearsal of the
+stacks in the delivery account.
+
+Expected values come from outside the code under test where one exists: the environments'
+own templates (the role names, log groups, task definitions the delivery stack must match),
+cfn-lint, the permission evaluator on the rendered policies, and moto's CloudFormation.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+import warnings
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+from cfnlint.api import ManualArgs, lint
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from moto_harness import moto_ready, weighted_forwards_in_moto
+from policies.evaluator import ALLOW, Request, decide
+from policies.world import World
+from stacks.artifacts import buildspec
+from stacks.deploy_command import DIRECT_UPLOAD_LIMIT
+from stacks.intrinsics import load_template
+from stacks.promotion import build_promotion
+from stacks.promotion_proof import prove_promotion
+from stacks.settings import SettingsError, parse_settings
+from stacks.template import build_stack, deployable
+from test_pipeline import STUB_DOCKER
+from variants import PROMOTIONS
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = yaml.safe_load((ROOT / ".cfnlintrc.yaml").read_text())
+EXAMPLE = PROMOTIONS["promotion"]
+DELIVERY_ACCOUNT = EXAMPLE["promotion"]["account"]
+PROD_ACCOUNT = EXAMPLE["environments"]["prod"]["account"]
+
+
+def promotion(data: dict | None = None):
+    return build_promotion(parse_settings(EXAMPLE if data is None else data))
+
+
+@pytest.fixture(scope="module")
+def example():
+    return promotion()
+
+
+def resources_of(template, kind: str) -> dict[str, dict]:
+    document = template.to_dict()
+    return {name: r for name, r in document["Resources"].items() if r["Type"] == kind}
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+BASE = '[promotion]\norder = ["dev", "staging", "prod"]\n'
+
+
+@pytest.mark.parametrize("text, key", [
+    (BASE + "[environments.prod.scaling]\nminn = 4\n", "environments.prod.scaling.minn"),
+    (BASE + "[environments.prod.scaling]\nmin = 0\n", "environments.prod.scaling.min"),
+    ('[scaling]\nmax = 3\n' + BASE + "[environments.staging.scaling]\nmin = 4\n",
+     "environments.staging.scaling.max"),
+    (BASE + "[environments.prod.deployment]\ntraffic = \"fast\"\n",
+     "environments.prod.deployment.traffic"),
+    (BASE + "[environments.prod]\nregion = \"eu-west-1\"\n", "environments.prod.region"),
+    (BASE + "[environments.prod.pipeline]\nsource = \"s3\"\n",
+     "environments.prod.pipeline.source"),
+    (BASE + "[environments.prod.service]\nname = \"other\"\n", "environments.prod.service.name"),
+    (BASE + "[environments.prod]\napproval = \"yes\"\n", "environments.prod.approval"),
+    (BASE + 'account = "111122223333"\n[environments.prod]\naccount = "4444"\n',
+     "environments.prod.account"),
+    (BASE + "[environments.prod]\naccount = \"444455556666\"\n", "promotion.account"),
+    (BASE + "[environments.qa]\napproval = true\n", "environments.qa"),
+    (BASE + "[environments.prod.deployment]\nengine = \"ecs\"\n",
+     "environments.prod.deployment.engine"),
+    (BASE + "[environments.prod.hooks]\nenabled = false\nrequests = 5\n",
+     "environments.prod.hooks.requests"),
+    ('[service]\nenvironment = "prod"\n' + BASE, "service.environment"),
+    ('[promotion]\norder = ["dev"]\n', "promotion.order"),
+    ('[promotion]\norder = ["dev", "dev"]\n', "promotion.order"),
+    ('[promotion]\norder = ["dev", "delivery"]\n', "promotion.order"),
+    ('[promotion]\norder = ["dev", "prod"]\nregion = "x"\n', "promotion.region"),
+    ("[environments.prod]\napproval = true\n", "promotion"),
+    ('[service]\nname = "a-long-application"\n'
+     '[promotion]\norder = ["dev", "production"]\n', "promotion.order"),
+])
+def test_every_problem_names_the_environment_and_the_dotted_key(text, key):
+    with pytest.raises(SettingsError) as raised:
+        parse_settings(tomllib.loads(text))
+    assert [p.key for p in raised.value.problems] == [key], str(raised.value)
+
+
+def test_an_environment_is_the_top_level_with_its_overrides():
+    settings = parse_settings(EXAMPLE)
+    by_name = {e.name: e for e in settings.promotion.environments}
+    assert list(by_name) == EXAMPLE["promotion"]["order"]
+    prod, staging, dev = by_name["prod"].settings, by_name["staging"].settings, by_name["dev"]
+    assert (prod.scaling.min, prod.scaling.max) == (4, 20)
+    assert prod.deployment.traffic == "canary" and staging.deployment.traffic == "all-at-once"
+    # Overrides do not leak into other environments; the top level reaches every one.
+    assert staging.scaling.min == 1 and dev.settings.network.nat_gateways == 1
+    assert staging.network.nat_gateways == 2
+    assert {e.settings.listeners.test_cidrs for e in by_name.values()} == {("203.0.113.0/24",)}
+    assert [e.settings.resource_id for e in by_name.values()] == [
+        "shop-dev", "shop-staging", "shop-prod"]
+    assert [(e.account, e.approval) for e in by_name.values()] == [
+        (None, False), (None, True), (PROD_ACCOUNT, True)]
+
+
+def test_the_delivery_account_named_again_is_the_same_account():
+    data = {**EXAMPLE, "environments": {**EXAMPLE["environments"],
+                                        "staging": {"account": DELIVERY_ACCOUNT}}}
+    settings = parse_settings(data)
+    assert [e.cross_account for e in settings.promotion.environments] == [False, False, True]
+
+
+def test_without_a_promotion_nothing_changes():
+    assert parse_settings({}).promotion is None
+    with pytest.raises(ValueError, match="build_promotion"):
+        build_stack(parse_settings(EXAMPLE))
+
+
+# --- the stacks --------------------------------------------------------------------------------
+
+def test_template_writes_every_stack_in_its_folder_and_the_commands_in_order(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "stacks", "template", "--config",
+         str(ROOT / "examples" / "promotion.toml"), "--output", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, check=True)
+    folders = [f"accounts/{PROD_ACCOUNT}", "environments/dev", "environments/staging",
+               "environments/prod", "delivery"]
+    assert result.stdout.split() == [str(tmp_path / folder / name) for folder in folders
+                                     for name in ("template.yaml", "template.json")]
+    stacks = [line.split()[1] for line in result.stderr.splitlines() if "--stack-name" in line]
+    assert stacks == ["shop-deploy-roles", "shop-dev", "shop-staging", "shop-prod",
+                      "shop-delivery"]
+    accounts = [line for line in result.stderr.splitlines() if line.startswith("# ")][1:]
+    assert [line.rsplit(" ", 1)[-1] for line in accounts] == [
+        PROD_ACCOUNT, DELIVERY_ACCOUNT, DELIVERY_ACCOUNT, PROD_ACCOUNT, DELIVERY_ACCOUNT]
+    for folder in folders:
+        compact = (tmp_path / folder / "template.json").read_text()
+        assert len(compact.encode()) <= DIRECT_UPLOAD_LIMIT, folder
+        assert "--s3-bucket" not in result.stderr
+        matches = lint(compact, config=ManualArgs(regions=CONFIG["regions"],
+                                                  include_checks=CONFIG["include_checks"]))
+        assert [f"{m.rule.id} {m.message}" for m in matches] == [], folder
+
+
+def test_the_same_settings_give_the_same_files():
+    first, second = promotion(), promotion()
+    for a, b in zip(first.in_deploy_order(), second.in_deploy_order()):
+        assert deployable(None, a.template.to_dict()) == deployable(None, b.template.to_dict())
+
+
+def test_an_environment_stack_has_no_pipeline_and_pulls_from_the_delivery_repository(example):
+    for e in example.environments:
+        document = e.stack.document()
+        kinds = {r["Type"] for r in document["Resources"].values()}
+        assert not kinds & {"AWS::CodePipeline::Pipeline", "AWS::CodeBuild::Project",
+                            "AWS::ECR::Repository"}
+        assert "AWS::CodeDeploy::DeploymentGroup" in kinds
+        assert not {"ConnectionArn", "RepositoryId", "BranchName"} & set(document["Parameters"])
+        world = World(document, account=e.environment.account or DELIVERY_ACCOUNT)
+        policy = world.resolve(document["Resources"]["TaskExecutionRole"]["Properties"][
+            "Policies"][0]["PolicyDocument"])
+        pull = next(s for s in policy["Statement"] if s["Sid"] == "PullServiceImage")
+        assert pull["Resource"] == [f"arn:aws:ecr:eu-west-1:{DELIVERY_ACCOUNT}:repository/shop"]
+
+
+def test_the_pipeline_builds_once_then_deploys_environment_by_environment(example):
+    pipeline = next(iter(resources_of(example.delivery.template,
+                                      "AWS::CodePipeline::Pipeline").values()))
+    stages = pipeline["Properties"]["Stages"]
+    assert [s["Name"] for s in stages] == ["Source", "Build", "dev", "staging", "prod"]
+    assert [a["ActionTypeId"]["Provider"] for s in stages[:2] for a in s["Actions"]] == [
+        "CodeStarSourceConnection", "CodeBuild"]
+    for stage, e in zip(stages[2:], example.environments):
+        actions = {a["Name"]: a for a in stage["Actions"]}
+        assert list(actions) == (["Approve", "Deploy"] if e.environment.approval else ["Deploy"])
+        deploy = actions["Deploy"]
+        assert deploy["ActionTypeId"]["Provider"] == "CodeDeployToECS"
+        assert deploy["RunOrder"] == len(actions)  # after the approval
+        assert deploy["Configuration"]["ApplicationName"] == e.names.codedeploy_application
+        # The names the environment's own stack gives its application and group.
+        environment = e.stack.document()["Resources"]
+        assert deploy["Configuration"]["DeploymentGroupName"] == environment[
+            "DeploymentGroup"]["Properties"]["DeploymentGroupName"]
+        role = World({"Resources": {}}, account=DELIVERY_ACCOUNT).resolve(deploy["RoleArn"])
+        assert role == (f"arn:aws:iam::{e.environment.account or DELIVERY_ACCOUNT}:role/"
+                        f"{e.names.deploy_role}")
+        if e.environment.approval:
+            summary = actions["Approve"]["Configuration"]["CustomData"]
+            assert "#{BuildVariables.IMAGE_URI}" in summary
+            assert "#{SourceVariables.CommitId}" in summary
+            assert e.environment.name in summary
+
+
+def test_every_file_a_deploy_action_reads_is_one_the_build_writes(example):
+    build = next(iter(resources_of(example.delivery.template,
+                                   "AWS::CodeBuild::Project").values()))
+    spec = yaml.safe_load(build["Properties"]["Source"]["BuildSpec"])
+    written = set(spec["artifacts"]["files"])
+    assert "IMAGE_URI" in spec["env"]["exported-variables"]
+    pipeline = next(iter(resources_of(example.delivery.template,
+                                      "AWS::CodePipeline::Pipeline").values()))
+    read = {action["Configuration"][key] for stage in pipeline["Properties"]["Stages"][2:]
+            for action in stage["Actions"] if action["Name"] == "Deploy"
+            for key in ("TaskDefinitionTemplatePath", "AppSpecTemplatePath")}
+    assert read | {"imageDetail.json"} == written
+
+
+def _variables(example) -> dict:
+    build = next(iter(resources_of(example.delivery.template,
+                                   "AWS::CodeBuild::Project").values()))
+    return {v["Name"]: v["Value"] for v in build["Properties"]["Environment"][
+        "EnvironmentVariables"]}
+
+
+def test_each_taskdef_is_the_environment_stacks_task_definition(example):
+    """What the delivery stack hands the build, resolved in the delivery account, equals the
+    task definition the environment's stack registers, resolved in its own account: the same
+    role ARNs, log group and region (only the image differs)."""
+    variables = _variables(example)
+    assert variables["ENVIRONMENTS"] == "dev staging prod"
+    delivery = World(example.delivery.template.to_dict(), account=DELIVERY_ACCOUNT)
+    for index, e in enumerate(example.environments, start=1):
+        taskdef = json.loads(delivery.resolve(variables[f"TASKDEF_JSON_{index}"]))
+        appspec = json.loads(delivery.resolve(variables[f"APPSPEC_JSON_{index}"]))
+        own = e.stack.document()
+        world = World(own, account=e.environment.account or DELIVERY_ACCOUNT)
+        properties = world.resolve(own["Resources"]["TaskDefinition"]["Properties"])
+        assert taskdef["executionRoleArn"] == properties["ExecutionRoleArn"]
+        assert taskdef["taskRoleArn"] == properties["TaskRoleArn"]
+        container, = taskdef["containerDefinitions"]
+        own_container, = properties["ContainerDefinitions"]
+        assert container["logConfiguration"]["options"] == own_container[
+            "LogConfiguration"]["Options"]
+        assert container["image"] == "<IMAGE1_NAME>"
+        assert (taskdef["family"], taskdef["cpu"], taskdef["memory"]) == (
+            properties["Family"], properties["Cpu"], properties["Memory"])
+        hook = own["Resources"]["TestTrafficHook"]["Properties"]["FunctionName"]
+        assert appspec["Hooks"] == [{"AfterAllowTestTraffic": hook}]
+        assert appspec["Resources"][0]["TargetService"]["Properties"]["LoadBalancerInfo"] == {
+            "ContainerName": own_container["Name"],
+            "ContainerPort": own_container["PortMappings"][0]["ContainerPort"]}
+
+
+# --- the build ---------------------------------------------------------------------------------
+
+DIGEST = "sha256:" + "ab" * 32
+STUB_AWS = """#!/bin/sh
+echo "aws $*" >> "$CALLS"
+case "$*" in
+  *"--query imageDetails[0].imageDigest"*) printf '%s\\n' "$DIGEST" ;;
+  "ecr describe-images"*) echo "ImageNotFoundException" >&2; exit 254 ;;
+  "ecr get-login-password"*) echo not-a-real-password ;;
+esac
+"""
+
+
+def run_promotion_build(tmp_path: Path, digest: str) -> tuple[subprocess.CompletedProcess,
+                                                               Path, dict]:
+    example = promotion()
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for name, text in (("aws", STUB_AWS), ("docker", STUB_DOCKER)):
+        (stubs / name).write_text(text)
+        (stubs / name).chmod(0o755)
+    work = tmp_path / "src"
+    work.mkdir()
+    world = World(example.delivery.template.to_dict(), account=DELIVERY_ACCOUNT)
+    variables = {name: world.resolve(value) for name, value in _variables(example).items()}
+    environment = {"PATH": f"{stubs}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls"),
+                   "DIGEST": digest, "CODEBUILD_RESOLVED_SOURCE_VERSION": "0" * 40,
+                   "AWS_DEFAULT_REGION": "eu-west-1", **variables}
+    command = yaml.safe_load(buildspec(environments=("dev", "staging", "prod")))[
+        "phases"]["build"]["commands"][0]
+    result = subprocess.run(["bash", "-c", command], cwd=work, env=environment,
+                            capture_output=True, text=True, timeout=60)
+    return result, work, variables
+
+
+def test_the_build_names_the_image_by_digest_and_writes_each_environments_files(tmp_path):
+    result, work, variables = run_promotion_build(tmp_path, DIGEST)
+    assert result.returncode == 0, result.stderr
+    repository = variables["REPOSITORY_URI"]
+    assert json.loads((work / "imageDetail.json").read_text()) == {
+        "ImageURI": f"{repository}@{DIGEST}"}
+    for index, name in enumerate(("dev", "staging", "prod"), start=1):
+        assert (work / f"taskdef-{name}.json").read_text() == variables[
+            f"TASKDEF_JSON_{index}"] + "\n"
+        assert (work / f"appspec-{name}.json").read_text() == variables[
+            f"APPSPEC_JSON_{index}"] + "\n"
+
+
+def test_the_build_fails_without_a_digest(tmp_path):
+    result, work, _ = run_promotion_build(tmp_path, "None")
+    assert result.returncode != 0
+    assert "No digest" in result.stderr
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def proofs():
+    return {proof.role: proof for proof in prove_promotion(parse_settings(EXAMPLE))}
+
+
+def test_every_role_of_every_stack_grants_exactly_what_its_service_needs(proofs, example):
+    roles = {f"{r.folder}: {name}" for r in example.in_deploy_order()
+             for name in resources_of(r.template, "AWS::IAM::Role")}
+    assert set(proofs) == roles
+    for proof in proofs.values():
+        assert proof.ok, (proof.role, proof.missing, proof.leaks, proof.unexplained_grants)
+
+
+@pytest.mark.parametrize("role, others", [
+    ("delivery: DeployRoleDev", ("shop-staging", "shop-prod")),
+    ("delivery: DeployRoleStaging", ("shop-dev", "shop-prod")),
+    (f"accounts/{PROD_ACCOUNT}: DeployRoleProd", ("shop-dev", "shop-staging")),
+])
+def test_a_deploy_role_cannot_touch_another_environment(proofs, role, others):
+    near = [v for v in proofs[role].near_misses]
+    for other in others:
+        touching = [v for v in near if other in v.call.resource]
+        assert {v.call.action for v in touching} >= {
+            "codedeploy:CreateDeployment", "codedeploy:RegisterApplicationRevision",
+            "ecs:TagResource", "iam:PassRole"}
+        assert all(v.decision != ALLOW for v in touching), role
+
+
+def test_the_pipeline_role_deploys_only_as_the_deploy_roles(proofs):
+    proof = proofs["delivery: PipelineRole"]
+    assumed = {v.call.resource for v in proof.required if v.call.action == "sts:AssumeRole"}
+    assert assumed == {f"arn:aws:iam::{DELIVERY_ACCOUNT}:role/shop-dev-deploy",
+                       f"arn:aws:iam::{DELIVERY_ACCOUNT}:role/shop-staging-deploy",
+                       f"arn:aws:iam::{PROD_ACCOUNT}:role/shop-prod-deploy"}
+    direct = [v for v in proof.near_misses if v.call.action == "codedeploy:CreateDeployment"]
+    assert len(direct) == 3 and all(v.decision != ALLOW for v in direct)
+
+
+def _named_roles(template) -> dict[str, str]:
+    return {r["Properties"]["RoleName"]: name
+            for name, r in resources_of(template, "AWS::IAM::Role").items()
+            if "RoleName" in r["Properties"]}
+
+
+def _admitted(policy: dict, world: World, action: str, principal_arn: str) -> bool:
+    """Whether a resource policy's Allow statements admit this role for this action: its
+    account among the principals, and the statement's conditions met."""
+    account = principal_arn.split(":")[4]
+    context = {"aws:PrincipalArn": principal_arn,
+               "kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+    for statement in world.resolve(policy)["Statement"]:
+        principals = statement.get("Principal", {})
+        principals = principals.get("AWS", []) if isinstance(principals, dict) else []
+        if statement["Effect"] != "Allow" or \
+                f"arn:aws:iam::{account}:root" not in principals:
+            continue
+        single = {**statement, "Resource": "*"}
+        if decide([{"Statement": [single]}], Request(action, "*", context)) == ALLOW:
+            return True
+    return False
+
+
+def test_the_other_accounts_roles_and_only_they_may_use_the_artifacts_and_images(example):
+    """The key policy, the bucket policy and the repository policy admit the prod account's
+    deploy role (key, bucket) and task execution role (images), by the names prod's own
+    stacks give those roles, and no other role of that account."""
+    delivery = example.delivery.template.to_dict()["Resources"]
+    world = World({"Resources": delivery}, account=DELIVERY_ACCOUNT)
+    prod = next(e for e in example.environments if e.environment.name == "prod")
+    deploy_role, = [name for name in _named_roles(example.accounts[0].template)]
+    execution_role = next(name for name in _named_roles(prod.stack.template)
+                          if name.endswith("-task-execution"))
+    arn = f"arn:aws:iam::{PROD_ACCOUNT}:role/"
+    key = delivery["ArtifactKey"]["Properties"]["KeyPolicy"]
+    bucket = next(r for r in delivery.values() if r["Type"] == "AWS::S3::BucketPolicy"
+                  and r["Properties"]["Bucket"] == {"Ref": "ArtifactBucket"})
+    repository = delivery["Repository"]["Properties"]["RepositoryPolicyText"]
+    for policy, action, admitted in (
+            (key, "kms:Decrypt", deploy_role),
+            (bucket["Properties"]["PolicyDocument"], "s3:GetObject", deploy_role),
+            (repository, "ecr:BatchGetImage", execution_role)):
+        assert _admitted(policy, world, action, arn + admitted), (action, admitted)
+        for other in ("shop-prod-task", "admin", deploy_role if admitted != deploy_role
+                      else execution_role):
+            assert not _admitted(policy, world, action, arn + other), (action, other)
+    assert not _admitted(key, world, "kms:Encrypt", arn + deploy_role)
+    assert not _admitted(repository, world, "ecr:PutImage", arn + execution_role)
+
+
+def test_a_deploy_role_elsewhere_trusts_the_pipeline_role_by_its_name(example):
+    pipeline_role = _named_roles(example.delivery.template)
+    name, = [n for n, logical in pipeline_role.items() if logical == "PipelineRole"]
+    world = World({"Resources": {}}, account=PROD_ACCOUNT)
+    for role in resources_of(example.accounts[0].template, "AWS::IAM::Role").values():
+        trust = world.resolve(role["Properties"]["AssumeRolePolicyDocument"])
+        statement, = trust["Statement"]
+        assert statement["Principal"] == {"AWS": [f"arn:aws:iam::{DELIVERY_ACCOUNT}:root"]}
+        assert statement["Condition"] == {"ArnEquals": {"aws:PrincipalArn": [
+            f"arn:aws:iam::{DELIVERY_ACCOUNT}:role/{name}"]}}
+
+
+def test_same_account_promotion_keeps_sse_s3_and_needs_no_account_stack():
+    data = {**EXAMPLE, "environments": {**EXAMPLE["environments"],
+                                        "prod": {"approval": True}}}
+    data["promotion"] = {"order": EXAMPLE["promotion"]["order"]}
+    stacks = promotion(data)
+    assert stacks.accounts == ()
+    assert stacks.delivery.key is None
+    delivery = stacks.delivery.template.to_dict()["Resources"]
+    assert "RepositoryPolicyText" not in delivery["Repository"]["Properties"]
+    assert "BucketName" not in delivery["ArtifactBucket"]["Properties"]
+    assert set(stacks.delivery.deploy_roles) == {"dev", "staging", "prod"}
+    proofs = prove_promotion(parse_settings(data))
+    assert all(p.ok for p in proofs), [p.role for p in proofs if not p.ok]
+
+
+# --- moto rehearsal ----------------------------------------------------------------------------
+
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws(), weighted_forwards_in_moto():
+        yield
+
+
+def test_rehearsal_creates_the_delivery_account_stacks_and_they_fit_together(aws):
+    """In moto's CloudFormation, in the delivery account: dev and staging, then the delivery
+    stack. The roles the environments create are the roles the delivery stack's taskdef.json
+    names, its deploy roles exist with their policies, and the pipeline has one stage per
+    environment."""
+    from test_moto_deploy import parameters_for
+
+    # The delivery account is the account the stacks are created in: moto's.
+    stacks = promotion({**EXAMPLE, "promotion": {**EXAMPLE["promotion"],
+                                                  "account": DEFAULT_ACCOUNT_ID}})
+    cloudformation = boto3.client("cloudformation", region_name=REGION)
+    created = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for rendered in stacks.in_deploy_order():
+            if rendered.account is not None:  # another account: not this rehearsal's
+                continue
+            template = load_template(deployable(None, rendered.template.to_dict()))
+            environment = next((e for e in stacks.environments
+                                if e.stack.settings.resource_id == rendered.stack_name), None)
+            body = moto_ready(template, environment.stack.settings.scaling.min
+                              if environment else 0)
+            cloudformation.create_stack(
+                StackName=rendered.stack_name, TemplateBody=json.dumps(body),
+                Capabilities=["CAPABILITY_NAMED_IAM"],
+                Parameters=[{"ParameterKey": k, "ParameterValue": v}
+                            for k, v in parameters_for(template).items()])
+            stack = cloudformation.describe_stacks(StackName=rendered.stack_name)["Stacks"][0]
+            assert stack["StackStatus"] == "CREATE_COMPLETE", stack.get("StackStatusReason")
+            created[rendered.stack_name] = {
+                r["LogicalResourceId"]: r["PhysicalResourceId"] for r in
+                cloudformation.list_stack_resources(StackName=rendered.stack_name)[
+                    "StackResourceSummaries"]}
+    assert list(created) == ["shop-dev", "shop-staging", "shop-delivery"]
+    iam = boto3.client("iam")
+    world = World(stacks.delivery.template.to_dict(), account=DEFAULT_ACCOUNT_ID)
+    variables = _variables(stacks)
+    for index, name in enumerate(("dev", "staging"), start=1):
+        taskdef = json.loads(world.resolve(variables[f"TASKDEF_JSON_{index}"]))
+        for key, logical in (("executionRoleArn", "TaskExecutionRole"),
+                             ("taskRoleArn", "TaskRole")):
+            role = iam.get_role(RoleName=created[f"shop-{name}"][logical])["Role"]
+            assert role["Arn"] == taskdef[key]
+        deploy = iam.get_role(RoleName=f"shop-{name}-deploy")["Role"]
+        assert deploy["AssumeRolePolicyDocument"]["Statement"][0]["Condition"] == {
+            "ArnEquals": {"aws:PrincipalArn": [
+                f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/shop-delivery-pipeline"]}}
+        assert iam.list_role_policies(RoleName=f"shop-{name}-deploy")["PolicyNames"] == [
+            f"deploy-{name}"]
+    # moto creates no pipeline or build from a template (tests/moto_harness.py): the key,
+    # the bucket and the repository are what the other account's roles use.
+    assert {"ArtifactKey", "ArtifactBucket", "Repository", "DeployRoleDev",
+            "DeployRoleStaging"} <= set(created["shop-delivery"])
+    bucket = created["shop-delivery"]["ArtifactBucket"]
+    assert bucket == f"shop-artifacts-{DEFAULT_ACCOUNT_ID}-{REGION}"
+    encryption = boto3.client("s3").get_bucket_encryption(Bucket=bucket)[
+        "ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]
+    # (moto's describe_key cannot read a key policy given as an object, as CloudFormation
+    # gives it; list_keys reads no policy.)
+    key, = [k["KeyArn"] for k in boto3.client("kms").list_keys()["Keys"]
+            if k["KeyId"] == created["shop-delivery"]["ArtifactKey"]]
+    assert encryption == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}
+    # (moto's CloudFormation sets no repository policy; its text is checked above.)
+    repository, = boto3.client("ecr").describe_repositories(repositoryNames=["shop"])[
+        "repositories"]
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+
+
+# --- the other commands ------------------------------------------------------------------------
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "stacks", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def test_plan_adds_each_environments_deployment_after_the_build():
+    from stacks.timeline import APPROVAL_TIMEOUT_SECONDS, plan, promotion_steps
+    settings = parse_settings(EXAMPLE)
+    steps = promotion_steps(settings)
+    assert steps[0][:2] == ("build", settings.pipeline.build_timeout_minutes * 60)
+    expected = []
+    for e in settings.promotion.environments:
+        if e.approval:
+            expected.append((f"{e.name}: approval", APPROVAL_TIMEOUT_SECONDS))
+        expected.append((f"{e.name}: deployment", plan(e.settings).until_old_tasks_gone))
+    assert [step[:2] for step in steps[1:]] == expected
+    # prod's canary, 60 minutes' wait: a deployment longer than the others'
+    assert expected[-1][1] > 3600 > expected[0][1]
+    output = run_cli("plan", "--config", str(ROOT / "examples" / "promotion.toml")).stdout
+    assert output.count("deployment of shop-") == 3
+
+
+def test_check_artifacts_and_diagram_write_per_stack_and_terraform_refuses(tmp_path):
+    config = str(ROOT / "examples" / "promotion.toml")
+    check = run_cli("check", config)
+    assert check.returncode == 0
+    assert check.stdout.count("template.json") == 5 and "--s3-bucket" not in check.stdout
+    assert run_cli("artifacts", "--config", config, "--output",
+                   str(tmp_path / "a")).returncode == 0
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(
+        ["buildspec.yml"] + [f"{kind}-{e}.json" for e in ("dev", "staging", "prod")
+                             for kind in ("taskdef", "appspec")])
+    diagram = run_cli("diagram", "--config", config, "--output", str(tmp_path / "d"))
+    assert diagram.returncode == 0
+    assert (tmp_path / "d" / "environments" / "prod" / "diagram.mmd").exists()
+    assert "assumed by shop-delivery-pipeline" in (
+        tmp_path / "d" / "accounts" / PROD_ACCOUNT / "diagram.mmd").read_text()
+    terraform = run_cli("terraform", "--config", config, "--output", str(tmp_path / "t"))
+    assert terraform.returncode == 2 and "[promotion]" in terraform.stderr
+    assert not (tmp_path / "t").exists()
+
+
+def test_the_readme_names_what_cannot_differ_by_environment():
+    from stacks.settings import DELIVERY_WIDE
+    section = (ROOT / "README.md").read_text().split("## Promotion across environments")[1]
+    section = section.split("\n## ")[0]
+    for key in DELIVERY_WIDE:
+        assert f"`{key}`" in section or f"`[{key}]`" in section, key
