@@ -644,8 +644,9 @@ DELIVERY_WIDE = {
     "service.keep_images": "the delivery stack's image repository serves every environment",
 }
 PROMOTION_KEYS = {
-    "order": "the environments, first to last: 2 to 6 names of lowercase letters, digits and "
-             "hyphens, starting with a letter, each once",
+    "order": f"the environments, first to last: {ENVIRONMENTS_MIN} to {ENVIRONMENTS_MAX} names "
+             "of lowercase letters, digits and hyphens, starting with a letter, each once (and "
+             "once without hyphens)",
     "account": "the 12-digit id of the account the delivery stack is deployed in; required when "
                "an environment names an account",
 }
@@ -661,80 +662,28 @@ def _parse_promotion(data: dict[str, Any]) -> Settings:
     dotted key."""
     data = dict(data)
     promotion, tables = data.pop("promotion", None), data.pop("environments", {})
-    problems: list[Problem] = []
-
-    def problem(key: str, message: str, *value: Any) -> None:
-        problems.append(Problem(key, message, *value, has_value=bool(value)))
-
-    if not isinstance(promotion, dict):
-        problem("promotion", "a [promotion] table with `order` is required with "
-                "[environments.<name>]: " + PROMOTION_KEYS["order"])
-        promotion = {}
-    for key in promotion.keys() - PROMOTION_KEYS.keys():
-        problem(f"promotion.{key}", "unknown key; allowed keys in [promotion]: "
-                + ", ".join(PROMOTION_KEYS))
-    order = promotion.get("order")
-    if promotion and not _is_order(order):
-        problem("promotion.order", "not allowed; allowed: " + PROMOTION_KEYS["order"], order)
-    elif promotion and DELIVERY in order:
-        problem("promotion.order", f'"{DELIVERY}" names the delivery stack; choose another '
-                "environment name", order)
-    account = promotion.get("account")
-    if account is not None and not _is_account(account):
-        problem("promotion.account", "not allowed; allowed: " + PROMOTION_KEYS["account"],
-                account)
-    if not isinstance(tables, dict):
-        problem("environments", "must be tables, one [environments.<name>] per environment",
-                tables)
-        tables = {}
-    order = order if not problems else []
-    for name, table in tables.items():
-        if name not in order:
-            if order:
-                problem(f"environments.{name}", "not in promotion.order ("
-                        + ", ".join(order) + "); add it there or remove this table")
-            continue
-        if not isinstance(table, dict):
-            problem(f"environments.{name}", "must be a table", table)
-            continue
-        for key, value in table.items():
-            dotted = f"environments.{name}.{key}"
-            if key == "account" and not _is_account(value):
-                problem(dotted, "not allowed; allowed: " + ENVIRONMENT_KEYS["account"], value)
-            elif key == "approval" and not isinstance(value, bool):
-                problem(dotted, "must be true or false", value)
-            elif key in SECTIONS and isinstance(value, dict):
-                for inner in value:
-                    wide = DELIVERY_WIDE.get(key) or DELIVERY_WIDE.get(f"{key}.{inner}")
-                    if wide:
-                        problem(f"{dotted}.{inner}", f"cannot differ by environment: {wide}; "
-                                "set it at the top level", value[inner])
-            elif key not in ENVIRONMENT_KEYS and key not in SECTIONS:
-                problem(dotted, "unknown key; allowed: " + ", ".join(ENVIRONMENT_KEYS)
-                        + ", or a settings section (" + ", ".join(SECTIONS) + ")")
-    if "environment" in data.get("service", {}):
-        problem("service.environment", DELIVERY_WIDE["service.environment"] + "; remove it",
-                data["service"]["environment"])
-    if account is None and any(isinstance(t, dict) and "account" in t
-                               for t in tables.values()):
-        problem("promotion.account", PROMOTION_KEYS["account"])
+    problems = _promotion_problems(promotion, tables)
+    problems += _top_level_problems(data)
     if problems:
         raise SettingsError(problems)
-
-    def with_environment(document: dict, name: str) -> dict:
-        return {**document, "service": {**document.get("service", {}), "environment": name}}
-
-    # The top level alone, as the first environment: problems of top-level keys once, as
+    order, account = promotion["order"], promotion.get("account")
+    # The top level alone, as the shortest-named environment (a name too long for the
+    # resource id is promotion.order's problem, below): problems of top-level keys once, as
     # they are written.
-    top = _parse_sections(with_environment(data, order[0]))
+    shortest = min(order, key=len)
+    try:
+        top = _parse_sections(_with_environment(data, shortest))
+    except SettingsError as error:
+        raise SettingsError([_in_environment(shortest, p) if p.key == "service.environment"
+                             else p for p in error.problems]) from None
     environments = []
     for name in order:
         table = tables.get(name, {})
         overrides = {key: value for key, value in table.items() if key in SECTIONS}
-        merged = with_environment({section: {**data.get(section, {}), **overrides.get(section, {})}
-                                   for section in {**data, **overrides}}, name)
+        merged = {section: {**data.get(section, {}), **overrides.get(section, {})}
+                  for section in {**data, **overrides}}
         try:
-            settings = _parse_sections(merged)
+            settings = _parse_sections(_with_environment(merged, name))
         except SettingsError as error:
             problems += [_in_environment(name, p) for p in error.problems]
             continue
@@ -742,19 +691,105 @@ def _parse_promotion(data: dict[str, Any]) -> Settings:
         environments.append(Environment(
             name, settings, own if own is not None and own != account else None,
             table.get("approval", False)))
-    for environment in environments:
-        if environment.settings.deployment.engine != "codedeploy":
-            engine = Problem("deployment.engine", 'a promotion deploys with "codedeploy" (the '
-                             "CodeDeployToECS action in every environment); ECS's own engine "
-                             "is not promoted yet", environment.settings.deployment.engine)
-            problems.append(engine if top.deployment.engine != "codedeploy"
-                            else _in_environment(environment.name, engine))
-            if top.deployment.engine != "codedeploy":
-                break
+    if top.deployment.engine != "codedeploy":
+        problems.append(_engine_problem(top.deployment.engine))
+    else:
+        problems += [_in_environment(e.name, _engine_problem(e.settings.deployment.engine))
+                     for e in environments if e.settings.deployment.engine != "codedeploy"]
     if problems:
         raise SettingsError(problems)
     return msgspec.structs.replace(top, promotion=Promotion(
         account, tuple(environments)), given=top.given - {"service.environment"})
+
+
+def _with_environment(document: dict, name: str) -> dict:
+    return {**document, "service": {**document.get("service", {}), "environment": name}}
+
+
+def _engine_problem(engine: str) -> Problem:
+    return Problem("deployment.engine", 'a promotion deploys with "codedeploy" (the '
+                   "CodeDeployToECS action in every environment); ECS's own engine is not "
+                   "promoted yet", engine)
+
+
+def _promotion_problems(promotion: Any, tables: Any) -> list[Problem]:
+    """The shape of [promotion] and of each [environments.<name>] table."""
+    problems: list[Problem] = []
+    if not isinstance(promotion, dict) or "order" not in promotion:
+        problems.append(Problem("promotion.order", "required with [environments.<name>]: "
+                                + PROMOTION_KEYS["order"], has_value=False))
+        promotion = promotion if isinstance(promotion, dict) else {}
+    for key in sorted(promotion.keys() - PROMOTION_KEYS.keys()):
+        problems.append(Problem(f"promotion.{key}", "unknown key; allowed keys in "
+                                "[promotion]: " + ", ".join(PROMOTION_KEYS), has_value=False))
+    order = promotion.get("order")
+    if "order" in promotion and not _is_order(order):
+        problems.append(Problem("promotion.order", "not allowed; allowed: "
+                                + PROMOTION_KEYS["order"], order))
+    elif "order" in promotion and DELIVERY in order:
+        problems.append(Problem("promotion.order", f'"{DELIVERY}" names the delivery stack; '
+                                "choose another environment name", order))
+    account = promotion.get("account")
+    if account is not None and not _is_account(account):
+        problems.append(Problem("promotion.account", "not allowed; allowed: "
+                                + PROMOTION_KEYS["account"], account))
+    if not isinstance(tables, dict):
+        return problems + [Problem("environments", "must be tables, one "
+                                   "[environments.<name>] per environment", tables)]
+    if account is None and any(isinstance(t, dict) and "account" in t
+                               for t in tables.values()):
+        problems.append(Problem("promotion.account", PROMOTION_KEYS["account"],
+                                has_value=False))
+    order = order if _is_order(order) else []
+    for name, table in tables.items():
+        if order and name not in order:
+            problems.append(Problem(f"environments.{name}", "not in promotion.order ("
+                                    + ", ".join(order) + "); add it there or remove this "
+                                    "table", has_value=False))
+        elif not isinstance(table, dict):
+            problems.append(Problem(f"environments.{name}", "must be a table", table))
+        else:
+            problems += _environment_table_problems(name, table)
+    return problems
+
+
+def _environment_table_problems(name: str, table: dict) -> list[Problem]:
+    problems = []
+    for key, value in table.items():
+        dotted = f"environments.{name}.{key}"
+        if key == "account" and not _is_account(value):
+            problems.append(Problem(dotted, "not allowed; allowed: "
+                                    + ENVIRONMENT_KEYS["account"], value))
+        elif key == "approval" and not isinstance(value, bool):
+            problems.append(Problem(dotted, "must be true or false", value))
+        elif key in SECTIONS and not isinstance(value, dict):
+            problems.append(Problem(dotted, "must be a table ([environments."
+                                    f"{name}.{key}] in TOML)", value))
+        elif key in SECTIONS:
+            for inner in value:
+                wide = DELIVERY_WIDE.get(key) or DELIVERY_WIDE.get(f"{key}.{inner}")
+                if wide:
+                    problems.append(Problem(f"{dotted}.{inner}", "cannot differ by "
+                                            f"environment: {wide}; set it at the top level",
+                                            value[inner]))
+        elif key not in ENVIRONMENT_KEYS:
+            problems.append(Problem(dotted, "unknown key; allowed: " + ", ".join(
+                ENVIRONMENT_KEYS) + ", or a settings section (" + ", ".join(SECTIONS) + ")",
+                has_value=False))
+    return problems
+
+
+def _top_level_problems(data: dict) -> list[Problem]:
+    """What _parse_sections cannot be asked yet: tables that are not tables, and a
+    service.environment, which each environment's name replaces."""
+    problems = [Problem(section, "must be a table (a [section] in TOML)", values)
+                for section, values in data.items()
+                if section in SECTIONS and not isinstance(values, dict)]
+    service = data.get("service")
+    if isinstance(service, dict) and "environment" in service:
+        problems.append(Problem("service.environment", DELIVERY_WIDE["service.environment"]
+                                + "; remove it", service["environment"]))
+    return problems
 
 
 def _in_environment(name: str, problem: Problem) -> Problem:
@@ -769,7 +804,14 @@ def _is_order(order: Any) -> bool:
     return (isinstance(order, list)
             and ENVIRONMENTS_MIN <= len(order) <= ENVIRONMENTS_MAX
             and all(isinstance(n, str) and re.fullmatch(NAME_PATTERN, n) for n in order)
-            and len(set(order)) == len(order))
+            # each environment once, also as a logical id's part ("dev-1" and "dev1" are
+            # both "Dev1" in "DeployRoleDev1")
+            and len({environment_title(n) for n in order}) == len(order))
+
+
+def environment_title(name: str) -> str:
+    """An environment's name in a logical id: "eu-prod" -> "EuProd"."""
+    return "".join(part.capitalize() for part in name.split("-"))
 
 
 def _is_account(value: Any) -> bool:
