@@ -69,17 +69,18 @@ class Deployed:
     siblings: tuple["Deployed", ...] = ()
 
     def arn(self, service: str, resource: str, *, regional: bool = True,
-            in_account: bool = True) -> str:
+            in_account: bool = True, account: str = "") -> str:
+        """In this stack's account, or in `account`."""
         return (f"arn:{PARTITION}:{service}:{REGION if regional else ''}:"
-                f"{self.account if in_account else ''}:{resource}")
+                f"{(account or self.account) if in_account else ''}:{resource}")
 
     def role_arn(self, name: str) -> str:
         return self.arn("iam", f"role/{name}", regional=False)
 
     @property
     def repository_arn(self) -> str:
-        return (f"arn:{PARTITION}:ecr:{REGION}:{self.delivery_account or self.account}:"
-                f"repository/{self.repository}")
+        # In a promotion, the delivery stack's repository.
+        return self.arn("ecr", f"repository/{self.repository}", account=self.delivery_account)
 
     def log_stream_arn(self, group: str, stream: str) -> str:
         return self.arn("logs", f"log-group:{group}:log-stream:{stream}")

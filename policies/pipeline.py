@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from awacs import codebuild, codecommit, codeconnections, codedeploy, codestar_connections
-from awacs import awslambda, cloudformation, ecs, iam, s3
+from awacs import awslambda, cloudformation, ecs, iam, s3, sts
 from awacs.aws import Allow, Condition, PolicyDocument, Statement, StringEquals
 from troposphere import Select, Split, Sub
 
@@ -35,6 +35,13 @@ def artifact_access(bucket_arn: Any, objects_arn: Any, tagged: bool) -> list[Sta
                   Action=[s3.GetBucketVersioning, s3.GetBucketAcl, s3.GetBucketLocation],
                   Resource=[bucket_arn]),
     ]
+
+
+def assume_deploy_roles(role_arns: list[Any]) -> Statement:
+    """In a promotion the pipeline's role runs each environment's deployment as that
+    environment's deploy role (policies/deploy_role.py), and deploys nothing itself."""
+    return Statement(Sid="AssumeDeployRoles", Effect=Allow, Action=[sts.AssumeRole],
+                     Resource=role_arns)
 
 
 def start_build(project_arn: Any) -> Statement:
@@ -220,15 +227,13 @@ def required_calls(d: Deployed) -> list[Call]:
     calls += [Call(a, d.arn("codebuild", f"project/{d.build_project}"), "run the build",
                    CODEBUILD_DOC) for a in ("codebuild:StartBuild", "codebuild:BatchGetBuilds")]
     calls += _source_calls(d)
-    deploy = {"codedeploy": _code_deploy_calls, "ecs": _release_calls,
-              PROMOTION: _promotion_calls,
+    if d.deploy_roles:  # a promotion's delivery stack
+        return calls + _promotion_calls(d)
+    deploy = {"codedeploy": code_deploy_calls, "ecs": _release_calls,
               ECS_ACTION: _ecs_action_calls}[d.engine]
     return calls + deploy(d)
 
 
-# Deployed.engine of a promotion's delivery stack: the pipeline role runs each environment's
-# deployment as that environment's deploy role.
-PROMOTION = "promotion"
 ACTION_ROLE_DOC = ("https://docs.aws.amazon.com/codepipeline/latest/APIReference/"
                    "API_ActionDeclaration.html")
 
@@ -239,7 +244,7 @@ def _promotion_calls(d: Deployed) -> list[Call]:
         d, ("kms:Decrypt", "kms:GenerateDataKey"), "read and write the encrypted artifacts")
 
 
-def _code_deploy_calls(d: Deployed) -> list[Call]:
+def code_deploy_calls(d: Deployed) -> list[Call]:
     group = d.arn("codedeploy", f"deploymentgroup:{d.application}/{d.deployment_group}")
     application = d.arn("codedeploy", f"application:{d.application}")
     calls = [
@@ -381,7 +386,7 @@ def near_misses(d: Deployed) -> list[Call]:
         Call("sts:AssumeRole", d.role_arn(OTHER), "assuming an unrelated role"),
         *([Call("kms:Decrypt", d.artifact_key, "decrypting outside S3")]
           if d.artifact_key else []),
-    ] if d.engine == PROMOTION else [
+    ] if d.deploy_roles else [
         Call("codedeploy:CreateDeployment",
              d.arn("codedeploy", f"deploymentgroup:{d.application}/{OTHER}"),
              "deploying another deployment group"),

@@ -14,9 +14,9 @@ from stacks.intrinsics import Resolver, Unresolvable
 
 PARTITION, REGION, ACCOUNT = "aws", "eu-west-1", "111122223333"
 
-# Example values of the stack parameters that policies refer to.
+# Example values of the stack parameters that policies refer to ({account}: the stack's).
 EXAMPLE_PARAMETERS = {
-    "ConnectionArn": f"arn:{PARTITION}:codeconnections:{REGION}:{ACCOUNT}:connection/"
+    "ConnectionArn": f"arn:{PARTITION}:codeconnections:{REGION}:{{account}}:connection/"
                      "0123abcd-0123-4567-89ab-0123456789ab",
     "RepositoryId": "example/webapp",
     "RepositoryName": "webapp",
@@ -96,7 +96,8 @@ class World(Resolver):
             return pseudo[name]
         if name in self.template.get("Parameters", {}):
             parameter = self.template["Parameters"][name]
-            return self.parameters.get(name, parameter.get("Default", f"example-{name}"))
+            return self.parameters.get(name, parameter.get("Default", f"example-{name}")) \
+                .replace("{account}", self.account)
         if self.template["Resources"][name]["Type"] in REF_IS_ARN:
             return self.get_att(name, "Arn")
         return self.physical_name(name)

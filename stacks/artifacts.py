@@ -43,7 +43,7 @@ HOOK_EVENTS = ("BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "Before
 
 
 def build_script(name: str = "build.sh") -> str:
-    """The build step (stacks/build.sh; stacks/promote.sh ends a promotion's), as shipped
+    """The build step (stacks/build.sh; stacks/build_environments.sh ends a promotion's), as shipped
     with the package."""
     return files("stacks").joinpath(name).read_text(encoding="utf-8")
 
@@ -77,7 +77,7 @@ def buildspec(engine: str = "codedeploy", image_definitions: str | None = None,
     imagedefinitions.json for CodePipeline's ECS action. With `environments` (a promotion) the
     build writes each environment's files and exports IMAGE_URI for the approvals' summaries.
     """
-    script = indent(embedded_build_script() + (embedded_build_script("promote.sh")
+    script = indent(embedded_build_script() + (embedded_build_script("build_environments.sh")
                                                if environments else ""), " " * 8).rstrip("\n")
     exported = "env:\n  exported-variables:\n    - IMAGE_URI\n"
     if environments:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import json
 import os
 import sys
@@ -84,14 +85,20 @@ def _deploy_commands(settings: Settings, files: dict[str, str], output: Path) ->
         compact = files[DEPLOY_FILE]
         return render(settings, json.loads(compact), output / DEPLOY_FILE,
                       len(compact.encode()))
-    from .promotion import build_promotion, describe
     stacks = []
-    for rendered in build_promotion(settings).in_deploy_order():
+    for rendered in _promotion(settings).in_deploy_order():
         compact = files[f"{rendered.folder}/{DEPLOY_FILE}"]
-        stacks.append((describe(rendered), rendered.account, rendered.stack_name,
-                       rendered.tags, json.loads(compact),
-                       output / rendered.folder / DEPLOY_FILE, len(compact.encode())))
+        stacks.append((rendered, json.loads(compact), output / rendered.folder / DEPLOY_FILE,
+                       len(compact.encode())))
     return render_promotion(stacks, settings.promotion.account)
+
+
+@functools.cache
+def _promotion(settings: Settings):
+    """A promotion's stacks, built once per command (the files and the commands both read
+    them)."""
+    from .promotion import build_promotion
+    return build_promotion(settings)
 
 
 def _check(paths: list[Path]) -> int:
@@ -263,8 +270,8 @@ def _iam(settings: Settings, check: bool) -> int:
 
 def _template_files(settings: Settings) -> dict[str, str]:
     if settings.promotion is not None:
-        from .promotion import build_promotion, template_files
-        return template_files(build_promotion(settings), TEMPLATE_FILE, DEPLOY_FILE)
+        from .promotion import template_files
+        return template_files(_promotion(settings), TEMPLATE_FILE, DEPLOY_FILE)
     stack = build_stack(settings)
     document = stack.document()
     return {TEMPLATE_FILE: readable(stack, document), DEPLOY_FILE: deployable(stack, document)}

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .settings import Settings
 from .tags import stack_tags
+
+if TYPE_CHECKING:
+    from .promotion import Rendered
 
 # A template body sent without an S3 bucket may be at most this many bytes
 # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html).
@@ -75,16 +79,17 @@ def render(settings: Settings, template: dict, template_file: Path, size: int) -
                                         template_file, size)
 
 
-def render_promotion(stacks: list[tuple[str, str | None, str, dict[str, str], dict, Path, int]],
+def render_promotion(stacks: list[tuple[Rendered, dict, Path, int]],
                      delivery_account: str | None) -> str:
-    """A promotion's commands in the order to run them: (what the stack is, its account,
-    stack name, tags, template, file, size) each."""
+    """A promotion's commands in the order to run them, each naming its account: (the stack,
+    its template as data, its file, the file's size) each."""
     lines = ["# deploy in this order (each with credentials of the account named):"]
-    for number, (what, account, *command) in enumerate(stacks, start=1):
-        where = (f"account {account}" if account else
-                 f"account {delivery_account}" if delivery_account else "the delivery account")
-        lines.append(f"# {number}. {what}, in {where}")
-        lines.append(snippet(*command).rstrip("\n"))
+    for number, (rendered, template, path, size) in enumerate(stacks, start=1):
+        account = rendered.account or delivery_account
+        lines.append(f"# {number}. {rendered.description}, in "
+                     + (f"account {account}" if account else "the delivery account"))
+        lines.append(snippet(rendered.stack_name, rendered.tags, template, path,
+                             size).rstrip("\n"))
     return "\n".join(lines) + "\n"
 
 

@@ -16,8 +16,6 @@ everywhere, and a rendered file committed beside the README.)
 
 from __future__ import annotations
 
-import json
-
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,7 +77,8 @@ def _assumers(statement: dict) -> list[str]:
     if "Service" in statement["Principal"]:
         return list(statement["Principal"]["Service"])
     roles = next(iter(statement["Condition"].values()))["aws:PrincipalArn"]
-    return [json.dumps(role).split("role/")[-1].rstrip('"}') for role in roles]
+    return [(role["Fn::Sub"] if isinstance(role, dict) else role).split("role/")[-1]
+            for role in roles]
 
 
 def graph(template: dict) -> Graph:

@@ -31,7 +31,7 @@ from policies.pipeline import (artifact_access, deploy_to_ecs, ecs_action_statem
                                pipeline_policy, read_codecommit, read_s3_source,
                                release_by_change_set, run_release_job, start_build,
                                use_connection)
-from policies.promotion import artifacts_for_other_accounts, encrypt_artifacts
+from policies.cross_account import artifacts_for_other_accounts, encrypt_artifacts
 from policies.trust import CODEBUILD, CODEPIPELINE, EVENTS, assumed_by
 
 from .artifacts import (APPSPEC_FILE, IMAGE_DEFINITIONS_FILE, IMAGE_PLACEHOLDER_NAME,
@@ -137,33 +137,49 @@ def build_pipeline(template: Template, settings: Settings, names: Names, params:
             + deploy_statements,
         ))],
     ))
-    pipeline = template.add_resource(waive(codepipeline.Pipeline(
-        "Pipeline",
-        Name=names.pipeline,
-        PipelineType="V2",
-        # A newer push overtakes one still waiting between stages; a running deployment is
-        # never interrupted.
-        ExecutionMode="SUPERSEDED",
-        RoleArn=GetAtt(role, "Arn"),
-        ArtifactStore=codepipeline.ArtifactStore(Type="S3", Location=Ref(bucket)),
-        Stages=[
-            codepipeline.Stages(Name="Source", Actions=[action]),
-            codepipeline.Stages(Name="Build", Actions=[codepipeline.Actions(
-                Name="BuildImage",
-                ActionTypeId=action_type("Build", "CodeBuild"),
-                Configuration={"ProjectName": Ref(project)},
-                InputArtifacts=[codepipeline.InputArtifacts(Name=SOURCE_OUTPUT)],
-                OutputArtifacts=[codepipeline.OutputArtifacts(Name=BUILD_OUTPUT)],
-                **({"Namespace": BUILD_NAMESPACE} if engine else {}),
-                RunOrder=1,
-            )]),
-            codepipeline.Stages(Name="Deploy", Actions=deploy_actions),
-        ],
-    ), PIPELINE_ARTIFACTS_AWS_KEY))
+    pipeline = add_pipeline(template, names, role, bucket, None, [
+        codepipeline.Stages(Name="Source", Actions=[action]),
+        build_stage(project, exports=engine is not None),
+        codepipeline.Stages(Name="Deploy", Actions=deploy_actions),
+    ])
     source_change_role = None
     if change_event is not None:
         source_change_role = start_on_change(template, settings, names, pipeline, change_event)
     return Pipeline(pipeline, role, bucket, build, source_change_role, taskdef, appspec)
+
+
+def add_pipeline(template: Template, names: Names, role: iam.Role, bucket: s3.Bucket,
+                 key: kms.Key | None, stages: list) -> codepipeline.Pipeline:
+    """The pipeline; its artifacts encrypted with `key` when given (a promotion with other
+    accounts: the key's ARN, not an alias, which other accounts cannot resolve)."""
+    store = codepipeline.ArtifactStore(Type="S3", Location=Ref(bucket))
+    if key is not None:
+        store.EncryptionKey = codepipeline.EncryptionKey(Id=GetAtt(key, "Arn"), Type="KMS")
+    return template.add_resource(waive(codepipeline.Pipeline(
+        "Pipeline",
+        Name=names.pipeline,
+        PipelineType="V2",
+        # A newer push waiting at a stage's entrance replaces an older one waiting there (in a
+        # promotion: at an environment that a deployment or an approval occupies); a stage
+        # in progress is never interrupted.
+        ExecutionMode="SUPERSEDED",
+        RoleArn=GetAtt(role, "Arn"),
+        ArtifactStore=store,
+        Stages=stages,
+    ), *(() if key is not None else (PIPELINE_ARTIFACTS_AWS_KEY,))))
+
+
+def build_stage(project: codebuild.Project, exports: bool) -> codepipeline.Stages:
+    """Build the image; with `exports` its variables (IMAGE_URI) under BUILD_NAMESPACE."""
+    return codepipeline.Stages(Name="Build", Actions=[codepipeline.Actions(
+        Name="BuildImage",
+        ActionTypeId=action_type("Build", "CodeBuild"),
+        Configuration={"ProjectName": Ref(project)},
+        InputArtifacts=[codepipeline.InputArtifacts(Name=SOURCE_OUTPUT)],
+        OutputArtifacts=[codepipeline.OutputArtifacts(Name=BUILD_OUTPUT)],
+        **({"Namespace": BUILD_NAMESPACE} if exports else {}),
+        RunOrder=1,
+    )])
 
 
 def ecs_deploy_action(stack) -> dict:

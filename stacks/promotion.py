@@ -24,13 +24,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from troposphere import GetAtt, Output, Ref, Sub, Template, codepipeline, ecr, iam, kms
+from troposphere import GetAtt, Output, Sub, Template, codepipeline, ecr, iam, kms, s3
 
 from policies.arn import arn
-from policies.promotion import (artifact_key_policy, assume_deploy_roles, deploy_environment,
-                                encrypt_artifacts, pull_for_other_accounts, role_in,
-                                trusted_by_pipeline)
-from policies.pipeline import artifact_access, pipeline_policy, start_build
+from policies.cross_account import (artifact_key_policy, encrypt_artifacts,
+                                    pull_for_other_accounts, role_in)
+from policies.deploy_role import deploy_environment, trusted_by_pipeline
+from policies.pipeline import (artifact_access, assume_deploy_roles, pipeline_policy,
+                               start_build)
 from policies.trust import CODEPIPELINE, assumed_by
 from policies.world import NAME_PROPERTIES
 
@@ -40,14 +41,14 @@ from .log_bucket import build_log_bucket
 from .naming import DELIVERY, DeliveryNames, Names, delivery_names
 from .outputs import pipeline_outputs
 from .parameters import add_source_parameters
-from .pipeline import (BUILD_NAMESPACE, BUILD_OUTPUT, SOURCE_NAMESPACE, SOURCE_OUTPUT, Pipeline,
-                       action_type, artifact_bucket, build_project, source_action,
-                       start_on_change, sub_variable)
+from .pipeline import (BUILD_NAMESPACE, BUILD_OUTPUT, SOURCE_NAMESPACE, Build, Pipeline,
+                       action_type, add_pipeline, artifact_bucket, build_project, build_stage,
+                       source_action, start_on_change, sub_variable)
 from .service import add_repository
-from .settings import Environment, Settings
+from .settings import Environment, Settings, environment_title
 from .tags import stack_tags
 from .template import Stack, build_stack, waive_unscoped_actions
-from .waivers import KEY_POLICY_DEFAULT, PIPELINE_ARTIFACTS_AWS_KEY, waive
+from .waivers import KEY_POLICY_DEFAULT, waive
 
 # Where each stack's files go, under the output directory.
 DELIVERY_FOLDER = DELIVERY
@@ -74,7 +75,8 @@ class EnvironmentStack:
 
     @property
     def deployment_config(self) -> str:
-        return _FromDelivery(self).resolve(_as_data(self.stack.deployment.config_name))
+        return _FromDelivery(self.stack, self.environment.account).resolve(
+            _as_data(self.stack.deployment.config_name))
 
 
 @dataclass(frozen=True)
@@ -97,13 +99,14 @@ class AccountStack:
 @dataclass(frozen=True)
 class Rendered:
     """One stack to deploy: its folder, its stack name, its account (None: the delivery
-    account) and its tags."""
+    account), its tags, and what it is, in words."""
 
     folder: str
     stack_name: str
     template: Template
     account: str | None
     tags: dict[str, str]
+    description: str
 
 
 @dataclass(frozen=True)
@@ -119,17 +122,21 @@ class PromotionStacks:
         image), then the delivery stack, whose pipeline starts at once and deploys through
         them."""
         name = self.settings.service.name
+        # The account stacks belong to the delivery: they exist for its pipeline.
+        delivery_tags = {"Application": name, "Environment": DELIVERY}
         rendered = [Rendered(f"{ACCOUNTS_FOLDER}/{a.account}", account_stack_name(name),
-                             a.template, a.account,
-                             {"Application": name, "Environment": DELIVERY})
+                             a.template, a.account, delivery_tags,
+                             "the deploy roles the pipeline assumes there")
                     for a in self.accounts]
         rendered += [Rendered(f"{ENVIRONMENTS_FOLDER}/{e.environment.name}",
                               e.stack.settings.resource_id, e.stack.template,
-                              e.environment.account, stack_tags(e.stack.settings))
+                              e.environment.account, stack_tags(e.stack.settings),
+                              f"the {e.environment.name} environment's service")
                      for e in self.environments]
         rendered.append(Rendered(DELIVERY_FOLDER, self.delivery.names.names.resource_id,
-                                 self.delivery.template, None,
-                                 {"Application": name, "Environment": DELIVERY}))
+                                 self.delivery.template, None, delivery_tags,
+                                 "the delivery stack (its pipeline starts at once and "
+                                 "promotes the first build)"))
         return rendered
 
 
@@ -151,8 +158,8 @@ def build_promotion(settings: Settings) -> PromotionStacks:
 
 def _environment_stack(environment: Environment, delivery: DeliveryNames) -> EnvironmentStack:
     stack = build_stack(environment.settings, delivery)
-    partial = EnvironmentStack(environment, stack, {}, {})
-    taskdef = taskdef_document(stack.service.task_definition, _FromDelivery(partial))
+    taskdef = taskdef_document(stack.service.task_definition,
+                               _FromDelivery(stack, environment.account))
     appspec = appspec_document(stack.settings, stack.names, stack.hooks.events)
     return EnvironmentStack(environment, stack, taskdef, appspec)
 
@@ -162,9 +169,9 @@ class _FromDelivery(SubVariables):
     their fixed names, its roles' ARNs in its account; the region and partition are the
     delivery stack's own (a promotion is in one region)."""
 
-    def __init__(self, environment: EnvironmentStack):
-        self.document = environment.stack.template.to_dict()
-        self.account = environment.environment.account
+    def __init__(self, stack: Stack, account: str | None):
+        self.document = stack.document()
+        self.account = account
 
     def ref(self, name: str) -> str:
         if name in ("AWS::Region", "AWS::Partition", "AWS::URLSuffix"):
@@ -183,8 +190,7 @@ class _FromDelivery(SubVariables):
         role_name = resource.get("Properties", {}).get("RoleName")
         if resource.get("Type") != "AWS::IAM::Role" or attribute != "Arn" or not role_name:
             raise Unresolvable(f"Fn::GetAtt {logical_id}.{attribute}: not a named role's ARN")
-        return f"arn:${{AWS::Partition}}:iam::{self.account or '${AWS::AccountId}'}:role/" \
-               f"{role_name}"
+        return role_in(self.account, role_name).data["Fn::Sub"]
 
 
 def _as_data(value):
@@ -218,7 +224,7 @@ def _deploy_role(template: Template, environment: EnvironmentStack, delivery: De
 
 def _title(prefix: str, environment: str) -> str:
     """A logical id for an environment's resource: "DeployRole" + "EuProd"."""
-    return prefix + "".join(part.capitalize() for part in environment.split("-"))
+    return prefix + environment_title(environment)
 
 
 def _account_stack(settings: Settings, delivery: DeliveryNames, account: str,
@@ -228,7 +234,7 @@ def _account_stack(settings: Settings, delivery: DeliveryNames, account: str,
         f"Deploy roles of {settings.service.name} in account {account}: the pipeline of "
         f"{delivery.names.resource_id} (account {delivery.account}) assumes them to deploy "
         f"{', '.join(names)}."))
-    objects_arn = Sub(f"arn:${{AWS::Partition}}:s3:::{delivery.artifact_bucket}/*")
+    objects_arn = arn("s3", f"{delivery.artifact_bucket}/*", regional=False, in_account=False)
     # The key's id is made when the delivery stack is created: any key of the delivery
     # account, used through S3; its key policy is what names these roles.
     key_arns = [arn("kms", "key/*", account=delivery.account)]
@@ -242,115 +248,126 @@ def _account_stack(settings: Settings, delivery: DeliveryNames, account: str,
     return AccountStack(account, template, roles)
 
 
+@dataclass(frozen=True)
+class _Elsewhere:
+    """The environments in other accounts, as the delivery stack's resource policies name
+    them: {account: [role ARN, ...]} of their deploy roles and of their task execution
+    roles."""
+
+    deploy_roles: dict[str, list]
+    execution_roles: dict[str, list]
+
+    @classmethod
+    def of(cls, environments: tuple[EnvironmentStack, ...]) -> "_Elsewhere":
+        deploy_roles: dict[str, list] = {}
+        execution_roles: dict[str, list] = {}
+        for e in environments:
+            account = e.environment.account
+            if account is not None:
+                deploy_roles.setdefault(account, []).append(
+                    role_in(account, e.names.deploy_role))
+                execution_roles.setdefault(account, []).append(
+                    role_in(account, e.names.task_execution_role))
+        return cls(deploy_roles, execution_roles)
+
+
 def _delivery_stack(settings: Settings, delivery: DeliveryNames,
                     environments: tuple[EnvironmentStack, ...]) -> Delivery:
-    names = delivery.names
     order = " -> ".join(e.environment.name for e in environments)
     template = Template(Description=(
         f"Delivery of {settings.service.name}: one image built per push and promoted by "
         f"digest through {order}."))
     params = add_source_parameters(template, settings)
-    elsewhere = [e for e in environments if e.environment.cross_account]
-    deploy_roles_elsewhere: dict[str, list] = {}
-    pulls_elsewhere: dict[str, list] = {}
-    for e in elsewhere:
-        account = e.environment.account
-        deploy_roles_elsewhere.setdefault(account, []).append(
-            role_in(account, e.names.deploy_role))
-        pulls_elsewhere.setdefault(account, []).append(
-            role_in(account, e.names.task_execution_role))
-
-    key = None
-    if elsewhere:
-        key = template.add_resource(waive(kms.Key(
-            "ArtifactKey",
-            Description=f"Pipeline artifacts of {names.resource_id}, read by the deploy roles "
-                        "of other accounts",
-            EnableKeyRotation=True,
-            KeyPolicy=artifact_key_policy(deploy_roles_elsewhere),
-            # Deleted with the stack, after KMS's shortest wait: the artifacts it encrypts are
-            # rebuilt by the next push, and the retained bucket expires them.
-            DeletionPolicy="Delete", UpdateReplacePolicy="Delete", PendingWindowInDays=7,
-        ), KEY_POLICY_DEFAULT))
-    log_bucket = build_log_bucket(template, settings, service=False)
-    bucket = artifact_bucket(template, settings, log_bucket, key,
-                             name=delivery.artifact_bucket if elsewhere else None,
-                             readers=deploy_roles_elsewhere)
-    bucket_arn = GetAtt(bucket, "Arn")
+    elsewhere = _Elsewhere.of(environments)
+    key = _artifact_key(template, delivery, elsewhere) if elsewhere.deploy_roles else None
+    bucket = artifact_bucket(template, settings,
+                             build_log_bucket(template, settings, service=False), key,
+                             name=delivery.artifact_bucket if key is not None else None,
+                             readers=elsewhere.deploy_roles)
     objects_arn = Sub(f"${{{bucket.title}.Arn}}/*")
     repository = add_repository(
         template, settings, delivery.repository,
-        **({"RepositoryPolicyText": pull_for_other_accounts(pulls_elsewhere)}
-           if pulls_elsewhere else {}))
-
-    variables = {}
-    for index, e in enumerate(environments, start=1):
-        variables[f"TASKDEF_JSON_{index}"] = sub_variable(e.taskdef)
-        variables[f"APPSPEC_JSON_{index}"] = sub_variable(e.appspec)
-    build = build_project(template, settings, names, repository, variables, bucket_arn,
+        **({"RepositoryPolicyText": pull_for_other_accounts(elsewhere.execution_roles)}
+           if elsewhere.execution_roles else {}))
+    build = build_project(template, settings, delivery.names, repository,
+                          _deployment_files(environments), GetAtt(bucket, "Arn"),
                           objects_arn, key, tuple(e.environment.name for e in environments))
-
     key_arns = [GetAtt(key, "Arn")] if key is not None else []
     deploy_roles = {e.environment.name: _deploy_role(template, e, delivery, objects_arn,
                                                      key_arns)
                     for e in environments if not e.environment.cross_account}
-    role_arns = [role_in(e.environment.account, e.names.deploy_role) for e in environments]
-    source, source_statements, change_event = source_action(settings, params)
-    role = template.add_resource(iam.Role(
-        "PipelineRole",
-        RoleName=delivery.pipeline_role,
-        AssumeRolePolicyDocument=assumed_by(CODEPIPELINE),
-        Policies=[iam.Policy(PolicyName="build-and-promote", PolicyDocument=pipeline_policy(
-            artifact_access(bucket_arn, objects_arn, tagged=settings.pipeline.source == "s3")
-            + source_statements
-            + [start_build(GetAtt(build.project, "Arn"))]
-            + ([encrypt_artifacts(GetAtt(key, "Arn"))] if key is not None else [])
-            + [assume_deploy_roles(role_arns)]))],
-    ))
-    store = codepipeline.ArtifactStore(Type="S3", Location=Ref(bucket))
-    if key is not None:
-        # The key's ARN, not an alias: other accounts find the key only by its ARN.
-        store.EncryptionKey = codepipeline.EncryptionKey(Id=GetAtt(key, "Arn"), Type="KMS")
-    stages = [
-        codepipeline.Stages(Name="Source", Actions=[source]),
-        codepipeline.Stages(Name="Build", Actions=[codepipeline.Actions(
-            Name="BuildImage",
-            ActionTypeId=action_type("Build", "CodeBuild"),
-            Configuration={"ProjectName": Ref(build.project)},
-            InputArtifacts=[codepipeline.InputArtifacts(Name=SOURCE_OUTPUT)],
-            OutputArtifacts=[codepipeline.OutputArtifacts(Name=BUILD_OUTPUT)],
-            Namespace=BUILD_NAMESPACE,
-            RunOrder=1,
-        )]),
-    ]
-    previous = None
-    for e, role_arn in zip(environments, role_arns):
-        stages.append(codepipeline.Stages(
-            Name=e.environment.name,
-            Actions=_environment_actions(settings, e, role_arn, previous)))
-        previous = e.environment.name
-    pipeline = template.add_resource(waive(codepipeline.Pipeline(
-        "Pipeline",
-        Name=names.pipeline,
-        PipelineType="V2",
-        # A newer push overtakes one still waiting between stages (an approval included);
-        # a running deployment is never interrupted.
-        ExecutionMode="SUPERSEDED",
-        RoleArn=GetAtt(role, "Arn"),
-        ArtifactStore=store,
-        Stages=stages,
-    ), *(() if key is not None else (PIPELINE_ARTIFACTS_AWS_KEY,))))
-    source_change_role = None
-    if change_event is not None:
-        source_change_role = start_on_change(template, settings, names, pipeline, change_event)
+    handles = _pipeline(template, settings, delivery, environments, params, bucket, key,
+                        build)
     waive_unscoped_actions(template)
-    handles = Pipeline(pipeline, role, bucket, build, source_change_role, None, None)
     for name, value, description in pipeline_outputs(handles) + [
             ("RepositoryUri", GetAtt(repository, "RepositoryUri"), "Image repository"),
             *([("ArtifactKeyArn", GetAtt(key, "Arn"), "Key of the pipeline artifacts")]
               if key is not None else [])]:
         template.add_output(Output(name, Value=value, Description=description))
     return Delivery(template, delivery, repository, key, handles, deploy_roles)
+
+
+def _artifact_key(template: Template, delivery: DeliveryNames,
+                  elsewhere: _Elsewhere) -> kms.Key:
+    """The customer-managed key of the artifacts, which the other accounts' deploy roles may
+    use: SSE-S3's key cannot be shared across accounts."""
+    return template.add_resource(waive(kms.Key(
+        "ArtifactKey",
+        Description=f"Pipeline artifacts of {delivery.names.resource_id}, read by the deploy "
+                    "roles of other accounts",
+        EnableKeyRotation=True,
+        KeyPolicy=artifact_key_policy(elsewhere.deploy_roles),
+        # Deleted with the stack, after KMS's shortest wait: the artifacts it encrypts are
+        # rebuilt by the next push, and the retained bucket expires them.
+        DeletionPolicy="Delete", UpdateReplacePolicy="Delete", PendingWindowInDays=7,
+    ), KEY_POLICY_DEFAULT))
+
+
+def _deployment_files(environments: tuple[EnvironmentStack, ...]) -> dict:
+    """Each environment's taskdef.json and AppSpec for the build's environment, by position
+    (stacks/build_environments.sh)."""
+    variables = {}
+    for index, e in enumerate(environments, start=1):
+        variables[f"TASKDEF_JSON_{index}"] = sub_variable(e.taskdef)
+        variables[f"APPSPEC_JSON_{index}"] = sub_variable(e.appspec)
+    return variables
+
+
+def _pipeline(template: Template, settings: Settings, delivery: DeliveryNames,
+              environments: tuple[EnvironmentStack, ...], params: dict, bucket: s3.Bucket,
+              key: kms.Key | None, build: Build) -> Pipeline:
+    """Source, Build, then a stage per environment; the pipeline's role may only assume the
+    deploy roles to deploy."""
+    role_arns = [role_in(e.environment.account, e.names.deploy_role) for e in environments]
+    source, source_statements, change_event = source_action(settings, params)
+    objects_arn = Sub(f"${{{bucket.title}.Arn}}/*")
+    role = template.add_resource(iam.Role(
+        "PipelineRole",
+        RoleName=delivery.pipeline_role,
+        AssumeRolePolicyDocument=assumed_by(CODEPIPELINE),
+        Policies=[iam.Policy(PolicyName="build-and-promote", PolicyDocument=pipeline_policy(
+            artifact_access(GetAtt(bucket, "Arn"), objects_arn,
+                            tagged=settings.pipeline.source == "s3")
+            + source_statements
+            + [start_build(GetAtt(build.project, "Arn"))]
+            + ([encrypt_artifacts(GetAtt(key, "Arn"))] if key is not None else [])
+            + [assume_deploy_roles(role_arns)]))],
+    ))
+    stages = [codepipeline.Stages(Name="Source", Actions=[source]),
+              build_stage(build.project, exports=True)]
+    previous = None
+    for e, role_arn in zip(environments, role_arns):
+        stages.append(codepipeline.Stages(
+            Name=e.environment.name,
+            Actions=_environment_actions(settings, e, role_arn, previous)))
+        previous = e.environment.name
+    pipeline = add_pipeline(template, delivery.names, role, bucket, key, stages)
+    source_change_role = None
+    if change_event is not None:
+        source_change_role = start_on_change(template, settings, delivery.names, pipeline,
+                                             change_event)
+    return Pipeline(pipeline, role, bucket, build, source_change_role, taskdef=None,
+                    appspec=None)
 
 
 def _environment_actions(settings: Settings, environment: EnvironmentStack, role_arn,
@@ -402,16 +419,6 @@ def template_files(stacks: PromotionStacks, readable_name: str,
         files[f"{rendered.folder}/{readable_name}"] = readable(None, document)
         files[f"{rendered.folder}/{deployable_name}"] = deployable(None, document)
     return files
-
-
-def describe(rendered: Rendered) -> str:
-    """What a stack is, for the deploy order."""
-    kind = rendered.folder.split("/")[0]
-    if kind == ACCOUNTS_FOLDER:
-        return "the deploy roles the pipeline assumes there"
-    if kind == ENVIRONMENTS_FOLDER:
-        return f"the {rendered.folder.split('/')[1]} environment's service"
-    return "the delivery stack (its pipeline starts at once and promotes the first build)"
 
 
 def artifact_files(stacks: PromotionStacks) -> dict[str, str]:

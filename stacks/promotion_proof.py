@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from policies import codebuild, events, pipeline, promotion
+from policies import codebuild, deploy_role, events, pipeline
 from policies.calls import Deployed
-from policies.pipeline import PROMOTION
 from policies.world import ACCOUNT, World
 
 from .permissions import RoleProof, deployed, prove_roles, role_tables
@@ -56,7 +55,7 @@ def prove_promotion(settings: Settings) -> list[RoleProof]:
         build_log_group=world.physical_name(handles.build.log_group.title),
         build_project=world.physical_name(handles.build.project.title),
         application="", deployment_group="", deployment_config="", execution_role="",
-        task_role="", engine=PROMOTION, account=delivery_account,
+        task_role="", account=delivery_account,
         connection_arn=world.ref("ConnectionArn") if "ConnectionArn" in
         world.template.get("Parameters", {}) else "",
         codecommit_repository=_parameter(world, "RepositoryName"),
@@ -67,7 +66,7 @@ def prove_promotion(settings: Settings) -> list[RoleProof]:
     if handles.source_change_role is not None:
         tables[handles.source_change_role.title] = events
     by_role = {role.title: name for name, role in delivery.deploy_roles.items()}
-    tables.update({title: promotion for title in by_role})
+    tables.update({title: deploy_role for title in by_role})
     proofs += prove_roles(
         world, tables,
         lambda role: deploy_role_names(by_role[role]) if role in by_role else delivery_names,
@@ -76,7 +75,7 @@ def prove_promotion(settings: Settings) -> list[RoleProof]:
         account_world = World(account_stack.template.to_dict(), stack="deploy-roles",
                               account=account_stack.account)
         by_role = {role.title: name for name, role in account_stack.deploy_roles.items()}
-        proofs += prove_roles(account_world, {title: promotion for title in by_role},
+        proofs += prove_roles(account_world, {title: deploy_role for title in by_role},
                               lambda role: deploy_role_names(by_role[role]),
                               f"{ACCOUNTS_FOLDER}/{account_stack.account}: ")
     return proofs

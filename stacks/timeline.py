@@ -208,6 +208,6 @@ def render_promotion(settings: Settings) -> str:
             start += seconds
         lines.append(f"{step:<{width}}  {span:<30}  {note}")
     lines += ["", f"without waiting for approvals: {_duration(start)} from push to the last "
-              f"environment", ""]
-    return "\n".join(lines) + "\n".join(
-        render(environment.settings) for environment in settings.promotion.environments)
+              f"environment"]
+    return "\n\n".join(["\n".join(lines)] + [
+        render(environment.settings) for environment in settings.promotion.environments])
