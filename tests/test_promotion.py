@@ -31,10 +31,10 @@ from stacks.deploy_command import DIRECT_UPLOAD_LIMIT
 from stacks.intrinsics import load_template
 from stacks.promotion import build_promotion
 from stacks.promotion_proof import prove_promotion
-from stacks.settings import SettingsError, parse_settings
+from stacks.settings import ENVIRONMENTS_MAX, RESOURCE_ID_MAX, SettingsError, parse_settings
 from stacks.template import build_stack, deployable
 from test_pipeline import STUB_DOCKER
-from variants import PROMOTIONS
+from variants import LARGEST, PROMOTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = yaml.safe_load((ROOT / ".cfnlintrc.yaml").read_text())
@@ -73,6 +73,10 @@ BASE = '[promotion]\norder = ["dev", "staging", "prod"]\n'
     (BASE + "[environments.prod.pipeline]\nsource = \"s3\"\n",
      "environments.prod.pipeline.source"),
     (BASE + "[environments.prod.service]\nname = \"other\"\n", "environments.prod.service.name"),
+    (BASE + "[environments.prod.service]\nkeep_images = 9\n",
+     "environments.prod.service.keep_images"),
+    (BASE + "[environments.prod.service]\nenvironment = \"x\"\n",
+     "environments.prod.service.environment"),
     (BASE + "[environments.prod]\napproval = \"yes\"\n", "environments.prod.approval"),
     (BASE + 'account = "111122223333"\n[environments.prod]\naccount = "4444"\n',
      "environments.prod.account"),
@@ -87,9 +91,19 @@ BASE = '[promotion]\norder = ["dev", "staging", "prod"]\n'
     ('[promotion]\norder = ["dev", "dev"]\n', "promotion.order"),
     ('[promotion]\norder = ["dev", "delivery"]\n', "promotion.order"),
     ('[promotion]\norder = ["dev", "prod"]\nregion = "x"\n', "promotion.region"),
-    ("[environments.prod]\napproval = true\n", "promotion"),
+    ("[environments.prod]\napproval = true\n", "promotion.order"),
+    ("[promotion]\n", "promotion.order"),
+    ('service = "x"\n' + BASE, "service"),
+    (BASE + "[environments.prod]\nscaling = 4\n", "environments.prod.scaling"),
+    (BASE.replace('"prod"]', '"prod", "prod-1", "prod1"]'), "promotion.order"),
+    (BASE.replace('"dev", "staging", "prod"', '"a", "b", "c", "d", "e", "f", "g"'),
+     "promotion.order"),
+    (BASE + "[environments.dev.deployment]\nengine = \"ecs\"\n",
+     "environments.dev.deployment.engine"),
     ('[service]\nname = "a-long-application"\n'
      '[promotion]\norder = ["dev", "production"]\n', "promotion.order"),
+    ('[service]\nname = "a-long-application"\n'
+     '[promotion]\norder = ["production", "dev"]\n', "promotion.order"),
 ])
 def test_every_problem_names_the_environment_and_the_dotted_key(text, key):
     with pytest.raises(SettingsError) as raised:
@@ -112,6 +126,23 @@ def test_an_environment_is_the_top_level_with_its_overrides():
         "shop-dev", "shop-staging", "shop-prod"]
     assert [(e.account, e.approval) for e in by_name.values()] == [
         (None, False), (None, True), (PROD_ACCOUNT, True)]
+
+
+def test_an_override_beats_the_top_level_in_its_environment_only():
+    data = {**EXAMPLE, "scaling": {"min": 2, "max": 10}}
+    by_name = {e.name: e.settings for e in parse_settings(data).promotion.environments}
+    assert {name: (s.scaling.min, s.scaling.max) for name, s in by_name.items()} == {
+        "dev": (2, 10), "staging": (2, 10), "prod": (4, 20)}
+
+
+def test_environments_in_one_other_account_share_its_stack():
+    data = {**EXAMPLE, "environments": {**EXAMPLE["environments"],
+                                        "staging": {"account": PROD_ACCOUNT}}}
+    stacks = promotion(data)
+    account, = stacks.accounts
+    assert account.account == PROD_ACCOUNT
+    assert sorted(account.deploy_roles) == ["prod", "staging"]
+    assert [r.folder for r in stacks.in_deploy_order()].count(f"accounts/{PROD_ACCOUNT}") == 1
 
 
 def test_the_delivery_account_named_again_is_the_same_account():
@@ -334,6 +365,12 @@ def test_a_deploy_role_cannot_touch_another_environment(proofs, role, others):
             "codedeploy:CreateDeployment", "codedeploy:RegisterApplicationRevision",
             "ecs:TagResource", "iam:PassRole"}
         assert all(v.decision != ALLOW for v in touching), role
+    # Its own environment, beyond the deployment: writing artifacts, the key outside S3,
+    # the service around CodeDeploy.
+    own = {(v.call.action, v.call.context.get("kms:ViaService")) for v in near
+           if not any(other in v.call.resource for other in others)}
+    assert own >= {("s3:PutObject", None), ("kms:Decrypt", None), ("ecs:UpdateService", None)}
+    assert all(v.decision != ALLOW for v in near), role
 
 
 def test_the_pipeline_role_deploys_only_as_the_deploy_roles(proofs):
@@ -352,12 +389,16 @@ def _named_roles(template) -> dict[str, str]:
             if "RoleName" in r["Properties"]}
 
 
-def _admitted(policy: dict, world: World, action: str, principal_arn: str) -> bool:
+VIA_S3 = {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+
+
+def _admitted(policy: dict, world: World, action: str, principal_arn: str,
+              context: dict | None = None) -> bool:
     """Whether a resource policy's Allow statements admit this role for this action: its
-    account among the principals, and the statement's conditions met."""
+    account among the principals, and the statement's conditions met (in `context`, S3 using
+    the key by default)."""
     account = principal_arn.split(":")[4]
-    context = {"aws:PrincipalArn": principal_arn,
-               "kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+    context = {"aws:PrincipalArn": principal_arn, **(VIA_S3 if context is None else context)}
     for statement in world.resolve(policy)["Statement"]:
         principals = statement.get("Principal", {})
         principals = principals.get("AWS", []) if isinstance(principals, dict) else []
@@ -370,31 +411,92 @@ def _admitted(policy: dict, world: World, action: str, principal_arn: str) -> bo
     return False
 
 
+def _cross_account_policies(example) -> dict:
+    delivery = example.delivery.template.to_dict()["Resources"]
+    bucket = next(r for r in delivery.values() if r["Type"] == "AWS::S3::BucketPolicy"
+                  and r["Properties"]["Bucket"] == {"Ref": "ArtifactBucket"})
+    return {"key": delivery["ArtifactKey"]["Properties"]["KeyPolicy"],
+            "bucket": bucket["Properties"]["PolicyDocument"],
+            "repository": delivery["Repository"]["Properties"]["RepositoryPolicyText"]}
+
+
 def test_the_other_accounts_roles_and_only_they_may_use_the_artifacts_and_images(example):
     """The key policy, the bucket policy and the repository policy admit the prod account's
     deploy role (key, bucket) and task execution role (images), by the names prod's own
     stacks give those roles, and no other role of that account."""
-    delivery = example.delivery.template.to_dict()["Resources"]
-    world = World({"Resources": delivery}, account=DELIVERY_ACCOUNT)
+    world = World(example.delivery.template.to_dict(), account=DELIVERY_ACCOUNT)
     prod = next(e for e in example.environments if e.environment.name == "prod")
     deploy_role, = [name for name in _named_roles(example.accounts[0].template)]
     execution_role = next(name for name in _named_roles(prod.stack.template)
                           if name.endswith("-task-execution"))
     arn = f"arn:aws:iam::{PROD_ACCOUNT}:role/"
-    key = delivery["ArtifactKey"]["Properties"]["KeyPolicy"]
-    bucket = next(r for r in delivery.values() if r["Type"] == "AWS::S3::BucketPolicy"
-                  and r["Properties"]["Bucket"] == {"Ref": "ArtifactBucket"})
-    repository = delivery["Repository"]["Properties"]["RepositoryPolicyText"]
+    policies = _cross_account_policies(example)
     for policy, action, admitted in (
-            (key, "kms:Decrypt", deploy_role),
-            (bucket["Properties"]["PolicyDocument"], "s3:GetObject", deploy_role),
-            (repository, "ecr:BatchGetImage", execution_role)):
+            (policies["key"], "kms:Decrypt", deploy_role),
+            (policies["bucket"], "s3:GetObject", deploy_role),
+            (policies["repository"], "ecr:BatchGetImage", execution_role)):
         assert _admitted(policy, world, action, arn + admitted), (action, admitted)
         for other in ("shop-prod-task", "admin", deploy_role if admitted != deploy_role
                       else execution_role):
             assert not _admitted(policy, world, action, arn + other), (action, other)
-    assert not _admitted(key, world, "kms:Encrypt", arn + deploy_role)
-    assert not _admitted(repository, world, "ecr:PutImage", arn + execution_role)
+    # The key only through S3.
+    assert not _admitted(policies["key"], world, "kms:Decrypt", arn + deploy_role, {})
+
+
+# What another account's role may do with each, and nothing more: read the artifacts a
+# CodeDeployToECS action consumes (the cross-account guide); pull, as ECR's example repository
+# policy for pulling from another account lists it.
+# https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html
+# https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html
+OTHER_ACCOUNTS_MAY = {
+    "key": {"kms:Decrypt"},
+    "bucket": {"s3:GetObject", "s3:GetObjectVersion"},
+    "repository": {"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                   "ecr:BatchCheckLayerAvailability"},
+}
+
+
+def test_other_accounts_get_only_what_their_deployments_read(example):
+    world = World(example.delivery.template.to_dict(), account=DELIVERY_ACCOUNT)
+    prod_root = f"arn:aws:iam::{PROD_ACCOUNT}:root"
+    for name, policy in _cross_account_policies(example).items():
+        granted = {action for statement in world.resolve(policy)["Statement"]
+                   if statement["Effect"] == "Allow"
+                   and prod_root in statement.get("Principal", {}).get("AWS", [])
+                   for action in statement["Action"]}
+        assert granted == OTHER_ACCOUNTS_MAY[name], name
+
+
+def test_the_key_stays_manageable_by_its_own_account(example):
+    """AWS's default key policy statement: the key's account manages it through IAM (without
+    it KMS refuses a policy that would lock the account out, and the delivery account's own
+    roles could not use the key through their IAM policies).
+    https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"""
+    world = World(example.delivery.template.to_dict(), account=DELIVERY_ACCOUNT)
+    statements = world.resolve(_cross_account_policies(example)["key"])["Statement"]
+    assert {"Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{DELIVERY_ACCOUNT}:root"]},
+            "Action": ["kms:*"], "Resource": ["*"]} in [
+        {k: v for k, v in s.items() if k != "Sid"} for s in statements]
+
+
+def test_what_another_account_reads_is_encrypted_with_the_shared_key(example):
+    """The pipeline's artifact store, the bucket's default and the build's output all use the
+    key another account may decrypt: anything under S3's own key (aws/s3) it could not read.
+    The key rotates (Control Tower's KMS.PR.1). Without another account none of it: SSE-S3."""
+    resources = example.delivery.template.to_dict()["Resources"]
+    key = {"Fn::GetAtt": ["ArtifactKey", "Arn"]}
+    assert resources["ArtifactKey"]["Properties"]["EnableKeyRotation"] is True
+    assert resources["Pipeline"]["Properties"]["ArtifactStore"]["EncryptionKey"] == {
+        "Id": key, "Type": "KMS"}
+    assert resources["BuildProject"]["Properties"]["EncryptionKey"] == key
+    rule, = resources["ArtifactBucket"]["Properties"]["BucketEncryption"][
+        "ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms",
+                                                     "KMSMasterKeyID": key}
+    # The delivery stack's log bucket takes the artifact bucket's access logs only.
+    log_policy = resources["LogBucketPolicy"]["Properties"]["PolicyDocument"]
+    assert sorted(s["Sid"] for s in log_policy["Statement"]) == [
+        "DenyInsecureTransport", "ServerAccessLogs"]
 
 
 def test_a_deploy_role_elsewhere_trusts_the_pipeline_role_by_its_name(example):
@@ -556,3 +658,121 @@ def test_the_readme_names_what_cannot_differ_by_environment():
     section = section.split("\n## ")[0]
     for key in DELIVERY_WIDE:
         assert f"`{key}`" in section or f"`[{key}]`" in section, key
+
+
+def largest_promotion() -> dict:
+    """The largest settings (tests/variants.py LARGEST) promoted through the most
+    environments, each with the longest name the resource id allows, each in an account of its
+    own and each approved: every stack this renders is at its largest."""
+    data = {section: dict(values) for section, values in LARGEST.items()}
+    service = {key: value for key, value in data["service"].items() if key != "environment"}
+    data["service"] = service
+    longest = RESOURCE_ID_MAX - 1 - len(service["name"])
+    order = [f"e{index}".ljust(longest, "x") for index in range(ENVIRONMENTS_MAX)]
+    data["promotion"] = {"order": order, "account": DELIVERY_ACCOUNT}
+    data["environments"] = {name: {"account": f"{444455556660 + index}", "approval": True}
+                            for index, name in enumerate(order)}
+    return data
+
+
+def test_the_largest_promotion_deploys_without_a_bucket():
+    stacks = promotion(largest_promotion())
+    assert len(stacks.environments) == ENVIRONMENTS_MAX == len(stacks.accounts)
+    sizes = {r.folder: len(deployable(None, r.template.to_dict()).encode())
+             for r in stacks.in_deploy_order()}
+    assert max(sizes.values()) <= DIRECT_UPLOAD_LIMIT, sizes
+
+
+def test_every_delivery_name_fits_its_limit():
+    from stacks.naming import delivery_names
+    settings = parse_settings(largest_promotion())
+    for key, (value, limit) in delivery_names(settings).limits().items():
+        assert len(value) <= limit, (key, value)
+
+
+@pytest.mark.parametrize("source, revision", [
+    # The source actions' output variables: CommitId for a connection and CodeCommit,
+    # VersionId for S3 (CodePipeline's action reference, "Output variables").
+    ("connection", "CommitId"), ("codecommit", "CommitId"), ("s3", "VersionId")])
+def test_an_approval_names_the_image_and_the_source_revision(source, revision):
+    stacks = promotion({**EXAMPLE, "pipeline": {"source": source}})
+    pipeline = stacks.delivery.template.to_dict()["Resources"]["Pipeline"]["Properties"]
+    approvals = [action for stage in pipeline["Stages"] for action in stage["Actions"]
+                 if action["Name"] == "Approve"]
+    assert len(approvals) == 2
+    for approval in approvals:
+        summary = approval["Configuration"]["CustomData"]
+        assert f"#{{SourceVariables.{revision}}}" in summary
+        assert "#{BuildVariables.IMAGE_URI}" in summary
+
+
+def test_the_build_exports_the_image_it_names(tmp_path):
+    """Every command of the build phase in one shell, as CodeBuild runs them: the exported
+    IMAGE_URI (the approvals' summary) is the image imageDetail.json names."""
+    example = promotion()
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for name, text in (("aws", STUB_AWS), ("docker", STUB_DOCKER)):
+        (stubs / name).write_text(text)
+        (stubs / name).chmod(0o755)
+    world = World(example.delivery.template.to_dict(), account=DELIVERY_ACCOUNT)
+    variables = {name: world.resolve(value) for name, value in _variables(example).items()}
+    spec = yaml.safe_load(buildspec(environments=("dev", "staging", "prod")))
+    script = "\n".join(spec["phases"]["build"]["commands"] + [
+        'printf %s "$IMAGE_URI" > exported'])
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={"PATH": f"{stubs}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls"),
+             "DIGEST": DIGEST, "CODEBUILD_RESOLVED_SOURCE_VERSION": "0" * 40,
+             "AWS_DEFAULT_REGION": "eu-west-1", **variables})
+    assert result.returncode == 0, result.stderr
+    assert spec["env"]["exported-variables"] == ["IMAGE_URI"]
+    assert (tmp_path / "exported").read_text() == json.loads(
+        (tmp_path / "imageDetail.json").read_text())["ImageURI"]
+    assert (tmp_path / "exported").read_text().endswith(f"@{DIGEST}")
+
+
+def test_plan_counts_every_step_but_the_approvals():
+    from stacks.timeline import _duration, promotion_steps, render_promotion
+    settings = parse_settings(EXAMPLE)
+    total = sum(seconds for step, seconds, _ in promotion_steps(settings)
+                if not step.endswith("approval"))
+    assert f"without waiting for approvals: {_duration(total)} from push" in \
+        render_promotion(settings)
+
+
+def test_a_newer_push_replaces_one_waiting_to_be_promoted(example):
+    """SUPERSEDED: a push that reaches an environment's stage while an older one holds it
+    (deploying, or waiting for approval) waits at the entrance and replaces any push waiting
+    there before it, so each approval is for the newest image that passed the stages before.
+    https://docs.aws.amazon.com/codepipeline/latest/userguide/concepts-how-it-works.html"""
+    pipeline = example.delivery.template.to_dict()["Resources"]["Pipeline"]["Properties"]
+    assert pipeline["ExecutionMode"] == "SUPERSEDED"
+
+
+def _readme_section() -> str:
+    text = (ROOT / "README.md").read_text()
+    return text.split("## Promotion across environments")[1].split("\n## ")[0]
+
+
+def test_the_readme_documents_every_promotion_key_and_the_planned_timeline():
+    from stacks.settings import ENVIRONMENT_KEYS, PROMOTION_KEYS
+    section = _readme_section()
+    for key in PROMOTION_KEYS:
+        assert f"| `promotion.{key}` |" in section, key
+    for key in ENVIRONMENT_KEYS:
+        assert f"| `environments.<name>.{key}` |" in section, key
+    planned = run_cli("plan", "--config", str(ROOT / "examples" / "promotion.toml")).stdout
+    block = section.split("```text\n")[1].split("```")[0]
+    assert block and all(line in planned.splitlines() for line in block.splitlines())
+
+
+def test_the_promotion_stacks_logical_ids_are_stable(example):
+    """Logical IDs are public API (renaming one replaces a live resource): the delivery and
+    account stacks' are stated here, as the snapshot states the single stack's."""
+    assert sorted(example.delivery.template.resources) == [
+        "ArtifactBucket", "ArtifactBucketPolicy", "ArtifactKey", "BuildLogGroup", "BuildProject",
+        "BuildRole", "DeployRoleDev", "DeployRoleStaging", "LogBucket", "LogBucketPolicy",
+        "Pipeline", "PipelineRole", "Repository"]
+    assert sorted(example.accounts[0].template.resources) == ["DeployRoleProd"]
+    assert sorted(example.accounts[0].template.outputs) == ["DeployRoleArnProd"]
