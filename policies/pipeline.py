@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from awacs import codebuild, codecommit, codeconnections, codedeploy, codestar_connections
-from awacs import awslambda, cloudformation, ecs, iam, s3, sts
+from awacs import awslambda, cloudformation, ecs, iam, s3, sns, sts
 from awacs.aws import Allow, Condition, PolicyDocument, Statement, StringEquals
 from troposphere import Select, Split, Sub
 
@@ -42,6 +42,13 @@ def assume_deploy_roles(role_arns: list[Any]) -> Statement:
     environment's deploy role (policies/deploy_role.py), and deploys nothing itself."""
     return Statement(Sid="AssumeDeployRoles", Effect=Allow, Action=[sts.AssumeRole],
                      Resource=role_arns)
+
+
+def notify_approvers(topic_arn: Any) -> Statement:
+    """The pipeline's role publishes a manual approval's notification.
+    https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals-service-role-permissions.html"""
+    return Statement(Sid="NotifyApprovers", Effect=Allow, Action=[sns.Publish],
+                     Resource=[topic_arn])
 
 
 def start_build(project_arn: Any) -> Statement:
@@ -238,10 +245,16 @@ ACTION_ROLE_DOC = ("https://docs.aws.amazon.com/codepipeline/latest/APIReference
                    "API_ActionDeclaration.html")
 
 
+APPROVAL_DOC = ("https://docs.aws.amazon.com/codepipeline/latest/userguide/"
+                "approvals-service-role-permissions.html")
+
+
 def _promotion_calls(d: Deployed) -> list[Call]:
     return [Call("sts:AssumeRole", role, "run an environment's deployment as its deploy role",
                  ACTION_ROLE_DOC) for role in d.deploy_roles] + artifact_key_calls(
-        d, ("kms:Decrypt", "kms:GenerateDataKey"), "read and write the encrypted artifacts")
+        d, ("kms:Decrypt", "kms:GenerateDataKey"), "read and write the encrypted artifacts") + (
+        [Call("sns:Publish", d.arn("sns", d.topic), "tell the approvers a deployment waits",
+              APPROVAL_DOC)] if d.topic else [])
 
 
 def code_deploy_calls(d: Deployed) -> list[Call]:

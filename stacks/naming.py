@@ -178,6 +178,10 @@ class DeliveryNames:
         return f"{self.name}-{DELIVERY}-pipeline"
 
     @property
+    def approval_topic(self) -> str:
+        return f"{self.name}-{DELIVERY}-approvals"
+
+    @property
     def artifact_bucket(self) -> str:
         """Named when another account reads it (its deploy roles grant by name), as Fn::Sub
         text: "<name>-artifacts-<account>-<region>", unique as bucket names must be."""
@@ -186,6 +190,7 @@ class DeliveryNames:
     def limits(self) -> dict[str, tuple[str, int]]:
         # The longest region names have 14 characters (ap-southeast-2, ap-northeast-3).
         return {"pipeline_role": (self.pipeline_role, 64),
+                "approval_topic": (self.approval_topic, 256),
                 "artifact_bucket": (self.artifact_bucket.replace("${AWS::Region}",
                                                                  "x" * 14), 63),
                 **self.names.limits()}

@@ -19,19 +19,25 @@ def build_notifications(template: Template, settings: Settings,
                         names: Names) -> sns.Topic | None:
     if not settings.notifications.enabled:
         return None
+    return notification_topic(template, "DeploymentTopic", names.notification_topic,
+                              "deployments")
+
+
+def notification_topic(template: Template, title: str, name: str, about: str) -> sns.Topic:
+    """A topic, and the NotificationEmail parameter that may subscribe an address to it."""
     email = template.add_parameter(Parameter(
         "NotificationEmail", Type="String", Default="", MaxLength=254,
         AllowedPattern=r"^$|^[^\s@]+@[^\s@]+\.[^\s@]+$",
         ConstraintDescription="must be an email address, or empty",
-        Description="Address told about deployments (it must confirm the subscription); "
+        Description=f"Address told about {about} (it must confirm the subscription); "
                     "empty for none."))
     has_email = template.add_condition("HasNotificationEmail",
                                        Not(Equals(Ref(email), "")))
-    # Not encrypted with the AWS-managed SNS key: its key policy does not let CodeDeploy
-    # publish. Deployment events carry no secrets.
+    # Not encrypted with the AWS-managed SNS key: its key policy does not let CodeDeploy (or
+    # CodePipeline) publish. These events carry no secrets.
     return template.add_resource(waive(sns.Topic(
-        "DeploymentTopic",
-        TopicName=names.notification_topic,
+        title,
+        TopicName=name,
         Subscription=If(has_email, [sns.Subscription(Protocol="email", Endpoint=Ref(email))],
                         Ref("AWS::NoValue")),
     ), TOPIC_AWS_KEY))

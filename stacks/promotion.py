@@ -24,20 +24,21 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from troposphere import GetAtt, Output, Sub, Template, codepipeline, ecr, iam, kms, s3
+from troposphere import GetAtt, Output, Ref, Sub, Template, codepipeline, ecr, iam, kms, s3, sns
 
 from policies.arn import arn
 from policies.cross_account import (artifact_key_policy, encrypt_artifacts,
                                     pull_for_other_accounts, role_in)
 from policies.deploy_role import deploy_environment, trusted_by_pipeline
-from policies.pipeline import (artifact_access, assume_deploy_roles, pipeline_policy,
-                               start_build)
+from policies.pipeline import (artifact_access, assume_deploy_roles, notify_approvers,
+                               pipeline_policy, start_build)
 from policies.trust import CODEPIPELINE, assumed_by
 from policies.world import NAME_PROPERTIES
 
 from .artifacts import IMAGE_PLACEHOLDER_NAME, appspec_document, promotion_files, taskdef_document
 from .intrinsics import SubVariables, Unresolvable
 from .log_bucket import build_log_bucket
+from .notifications import notification_topic
 from .naming import DELIVERY, DeliveryNames, Names, delivery_names
 from .outputs import pipeline_outputs
 from .parameters import add_source_parameters
@@ -87,6 +88,7 @@ class Delivery:
     key: kms.Key | None
     pipeline: Pipeline
     deploy_roles: dict[str, iam.Role]  # the environments in the delivery account, by name
+    approval_topic: sns.Topic | None  # with notifications.enabled and an approval
 
 
 @dataclass(frozen=True)
@@ -296,15 +298,19 @@ def _delivery_stack(settings: Settings, delivery: DeliveryNames,
     deploy_roles = {e.environment.name: _deploy_role(template, e, delivery, objects_arn,
                                                      key_arns)
                     for e in environments if not e.environment.cross_account}
+    topic = None
+    if settings.notifications.enabled and any(e.environment.approval for e in environments):
+        topic = notification_topic(template, "ApprovalTopic", delivery.approval_topic,
+                                   "deployments waiting for approval")
     handles = _pipeline(template, settings, delivery, environments, params, bucket, key,
-                        build)
+                        build, topic)
     waive_unscoped_actions(template)
     for name, value, description in pipeline_outputs(handles) + [
             ("RepositoryUri", GetAtt(repository, "RepositoryUri"), "Image repository"),
             *([("ArtifactKeyArn", GetAtt(key, "Arn"), "Key of the pipeline artifacts")]
               if key is not None else [])]:
         template.add_output(Output(name, Value=value, Description=description))
-    return Delivery(template, delivery, repository, key, handles, deploy_roles)
+    return Delivery(template, delivery, repository, key, handles, deploy_roles, topic)
 
 
 def _artifact_key(template: Template, delivery: DeliveryNames,
@@ -335,9 +341,9 @@ def _deployment_files(environments: tuple[EnvironmentStack, ...]) -> dict:
 
 def _pipeline(template: Template, settings: Settings, delivery: DeliveryNames,
               environments: tuple[EnvironmentStack, ...], params: dict, bucket: s3.Bucket,
-              key: kms.Key | None, build: Build) -> Pipeline:
+              key: kms.Key | None, build: Build, topic: sns.Topic | None) -> Pipeline:
     """Source, Build, then a stage per environment; the pipeline's role may only assume the
-    deploy roles to deploy."""
+    deploy roles to deploy (and tell approvers on `topic`)."""
     role_arns = [role_in(e.environment.account, e.names.deploy_role) for e in environments]
     source, source_statements, change_event = source_action(settings, params)
     objects_arn = Sub(f"${{{bucket.title}.Arn}}/*")
@@ -351,6 +357,7 @@ def _pipeline(template: Template, settings: Settings, delivery: DeliveryNames,
             + source_statements
             + [start_build(GetAtt(build.project, "Arn"))]
             + ([encrypt_artifacts(GetAtt(key, "Arn"))] if key is not None else [])
+            + ([notify_approvers(Ref(topic))] if topic is not None else [])
             + [assume_deploy_roles(role_arns)]))],
     ))
     stages = [codepipeline.Stages(Name="Source", Actions=[source]),
@@ -359,7 +366,7 @@ def _pipeline(template: Template, settings: Settings, delivery: DeliveryNames,
     for e, role_arn in zip(environments, role_arns):
         stages.append(codepipeline.Stages(
             Name=e.environment.name,
-            Actions=_environment_actions(settings, e, role_arn, previous)))
+            Actions=_environment_actions(settings, e, role_arn, previous, topic)))
         previous = e.environment.name
     pipeline = add_pipeline(template, delivery.names, role, bucket, key, stages)
     source_change_role = None
@@ -371,7 +378,8 @@ def _pipeline(template: Template, settings: Settings, delivery: DeliveryNames,
 
 
 def _environment_actions(settings: Settings, environment: EnvironmentStack, role_arn,
-                         previous: str | None) -> list[codepipeline.Actions]:
+                         previous: str | None,
+                         topic: sns.Topic | None) -> list[codepipeline.Actions]:
     """An optional approval, then the deployment of the build's image as the environment's
     deploy role. CodePipeline runs a stage only when the one before succeeded, so a failed
     or rolled-back deployment stops the promotion there."""
@@ -386,7 +394,8 @@ def _environment_actions(settings: Settings, environment: EnvironmentStack, role
             ActionTypeId=action_type("Approval", "Manual"),
             Configuration={"CustomData": (
                 f"Deploy #{{{BUILD_NAMESPACE}.IMAGE_URI}} (source {revision} "
-                f"#{{{SOURCE_NAMESPACE}.{revision}}}) to {name}{tested}.")},
+                f"#{{{SOURCE_NAMESPACE}.{revision}}}) to {name}{tested}."),
+                **({"NotificationArn": Ref(topic)} if topic is not None else {})},
             RunOrder=1,
         ))
     actions.append(codepipeline.Actions(

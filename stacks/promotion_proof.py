@@ -61,6 +61,8 @@ def prove_promotion(settings: Settings) -> list[RoleProof]:
         codecommit_repository=_parameter(world, "RepositoryName"),
         source_bucket=_parameter(world, "SourceBucket"),
         source_key=_parameter(world, "SourceObjectKey"),
+        topic=(world.physical_name(delivery.approval_topic.title)
+               if delivery.approval_topic is not None else ""),
         deploy_roles=deploy_roles, siblings=tuple(environments.values()), **shared)
     tables = {handles.build.role.title: codebuild, handles.role.title: pipeline}
     if handles.source_change_role is not None:
