@@ -771,8 +771,40 @@ def test_the_promotion_stacks_logical_ids_are_stable(example):
     """Logical IDs are public API (renaming one replaces a live resource): the delivery and
     account stacks' are stated here, as the snapshot states the single stack's."""
     assert sorted(example.delivery.template.resources) == [
-        "ArtifactBucket", "ArtifactBucketPolicy", "ArtifactKey", "BuildLogGroup", "BuildProject",
+        "ApprovalTopic", "ArtifactBucket", "ArtifactBucketPolicy", "ArtifactKey",
+        "BuildLogGroup", "BuildProject",
         "BuildRole", "DeployRoleDev", "DeployRoleStaging", "LogBucket", "LogBucketPolicy",
         "Pipeline", "PipelineRole", "Repository"]
     assert sorted(example.accounts[0].template.resources) == ["DeployRoleProd"]
     assert sorted(example.accounts[0].template.outputs) == ["DeployRoleArnProd"]
+
+
+def test_the_delivery_stacks_own_roles_name_its_account_as_deployed(example):
+    """In the delivery stack, its own account is AWS::AccountId, never the configured id: the
+    roles there trust the pipeline role of the account they are in."""
+    for role in ("DeployRoleDev", "DeployRoleStaging"):
+        trust = example.delivery.template.to_dict()["Resources"][role]["Properties"][
+            "AssumeRolePolicyDocument"]
+        assert DELIVERY_ACCOUNT not in json.dumps(trust)
+        assert "${AWS::AccountId}" in json.dumps(trust)
+
+
+def test_approvers_are_told_when_notifications_are_on(example, proofs):
+    """notifications.enabled at the top level: the delivery stack's topic is named in every
+    approval, and the pipeline role may publish to it (the proof's required call); off: no
+    topic."""
+    resources = example.delivery.template.to_dict()["Resources"]
+    assert resources["ApprovalTopic"]["Properties"]["TopicName"] == "shop-delivery-approvals"
+    approvals = [action for stage in resources["Pipeline"]["Properties"]["Stages"]
+                 for action in stage["Actions"] if action["Name"] == "Approve"]
+    assert [a["Configuration"]["NotificationArn"] for a in approvals] == [
+        {"Ref": "ApprovalTopic"}] * 2
+    published = [v for v in proofs["delivery: PipelineRole"].required
+                 if v.call.action == "sns:Publish"]
+    assert [v.call.resource for v in published] == [
+        f"arn:aws:sns:eu-west-1:{DELIVERY_ACCOUNT}:shop-delivery-approvals"]
+    assert published[0].decision == ALLOW
+    quiet = promotion({**EXAMPLE, "notifications": {"enabled": False}})
+    resources = quiet.delivery.template.to_dict()["Resources"]
+    assert "ApprovalTopic" not in resources
+    assert "sns:" not in json.dumps(resources["PipelineRole"])
