@@ -125,11 +125,11 @@ class SettingsError(Exception):
 
 
 def _show(value: Any) -> str:
-    """A value as it would be written in TOML, so the user recognises it."""
-    try:
-        return json.dumps(value)
-    except TypeError:
-        return repr(value)
+    """A value as it would be written in TOML, so the user recognises it (a TOML date or time
+    as its ISO text)."""
+    return json.dumps(value, default=lambda other: (other.isoformat()
+                                                    if hasattr(other, "isoformat")
+                                                    else repr(other)))
 
 
 def setting(description: str, allowed: str, **constraints: Any) -> Meta:
@@ -499,8 +499,11 @@ ACCOUNT_PATTERN = r"^[0-9]{12}$"
 # At least two environments make a promotion; CodePipeline allows far more stages, but each
 # environment adds its task definition and AppSpec to the delivery template.
 ENVIRONMENTS_MIN, ENVIRONMENTS_MAX = 2, 6
-# The delivery stack's environment word: its names are "<service.name>-delivery".
+# The delivery stack's environment word: its names are "<service.name>-delivery"; and the
+# other accounts' stacks are "<service.name>-deploy-roles". No environment may take either.
 DELIVERY = "delivery"
+DEPLOY_ROLES = "deploy-roles"
+RESERVED_NAMES = {DELIVERY: "delivery stack", DEPLOY_ROLES: "other accounts' role stacks"}
 
 
 @dataclass(frozen=True)
@@ -592,7 +595,9 @@ def parse_settings(data: dict[str, Any]) -> Settings:
     return _parse_sections(data)
 
 
-def _parse_sections(data: dict[str, Any]) -> Settings:
+def _parse_sections(data: dict[str, Any], relations: bool = True) -> Settings:
+    """Each key against its type and bounds, then (with `relations`) the rules that relate
+    several keys."""
     problems: list[Problem] = []
     sections: dict[str, Section] = {}
     given: set[str] = set()
@@ -630,7 +635,7 @@ def _parse_sections(data: dict[str, Any]) -> Settings:
     if problems:
         raise SettingsError(problems)
     settings = Settings(**sections, given=frozenset(given))
-    problems = _relation_problems(settings)
+    problems = _relation_problems(settings) if relations else []
     if problems:
         raise SettingsError(problems)
     return settings
@@ -667,16 +672,11 @@ def _parse_promotion(data: dict[str, Any]) -> Settings:
     if problems:
         raise SettingsError(problems)
     order, account = promotion["order"], promotion.get("account")
-    # The top level alone, as the shortest-named environment (a name too long for the
-    # resource id is promotion.order's problem, below): problems of top-level keys once, as
-    # they are written.
-    shortest = min(order, key=len)
-    try:
-        top = _parse_sections(_with_environment(data, shortest))
-    except SettingsError as error:
-        raise SettingsError([_in_environment(shortest, p) if p.key == "service.environment"
-                             else p for p in error.problems]) from None
-    environments = []
+    # The top level key by key (each problem once, as written); the rules that relate keys
+    # apply to each environment, with its overrides. The delivery stack reads only keys of
+    # the top level that no rule relates to an environment's (pipeline.*, service.name, ...).
+    top = _parse_sections(_with_environment(data, order[0]), relations=False)
+    environments, found = [], {}
     for name in order:
         table = tables.get(name, {})
         overrides = {key: value for key, value in table.items() if key in SECTIONS}
@@ -685,12 +685,18 @@ def _parse_promotion(data: dict[str, Any]) -> Settings:
         try:
             settings = _parse_sections(_with_environment(merged, name))
         except SettingsError as error:
-            problems += [_in_environment(name, p) for p in error.problems]
+            found[name] = (error.problems, {f"{section}.{key}" for section, values
+                                            in overrides.items() for key in values})
             continue
         own = table.get("account")
         environments.append(Environment(
             name, settings, own if own is not None and own != account else None,
             table.get("approval", False)))
+    problems += _environment_problems(found, len(order), top.given)
+    if len(top.service.name) < REPOSITORY_MIN:
+        problems.append(Problem("service.name", f"in a promotion the image repository is "
+                                f"named after it, and repository names have at least "
+                                f"{REPOSITORY_MIN} characters", top.service.name))
     if top.deployment.engine != "codedeploy":
         problems.append(_engine_problem(top.deployment.engine))
     else:
@@ -700,6 +706,35 @@ def _parse_promotion(data: dict[str, Any]) -> Settings:
         raise SettingsError(problems)
     return msgspec.structs.replace(top, promotion=Promotion(
         account, tuple(environments)), given=top.given - {"service.environment"})
+
+
+# An ECR repository name is 2 to 256 characters.
+REPOSITORY_MIN = 2
+
+
+def _environment_problems(found: dict[str, tuple[list[Problem], set[str]]],
+                          environments: int, top_level: frozenset[str]) -> list[Problem]:
+    """Each environment's problems, named by the environment. A problem every environment
+    has with the top level's value is the top level's: once, as written. One that an
+    environment has with a value the top level gives it says so."""
+    problems: list[Problem] = []
+    everywhere = (set.intersection(*[{(p.key, p.message, _show(p.value)) for p in listed}
+                                     for listed, _ in found.values()])
+                  if len(found) == environments else set())
+    for name, (listed, overridden) in found.items():
+        for problem in listed:
+            if (problem.key, problem.message, _show(problem.value)) in everywhere:
+                if problem.key not in {p.key for p in problems}:
+                    problems.append(problem)
+                continue
+            problem = _in_environment(name, problem)
+            inherited = problem.key.removeprefix(f"environments.{name}.")
+            if inherited in top_level and inherited not in overridden:
+                problem = Problem(problem.key, f"{problem.message} (the value comes from the "
+                                  f"top level's {inherited})", problem.value,
+                                  has_value=problem.has_value)
+            problems.append(problem)
+    return problems
 
 
 def _with_environment(document: dict, name: str) -> dict:
@@ -726,9 +761,10 @@ def _promotion_problems(promotion: Any, tables: Any) -> list[Problem]:
     if "order" in promotion and not _is_order(order):
         problems.append(Problem("promotion.order", "not allowed; allowed: "
                                 + PROMOTION_KEYS["order"], order))
-    elif "order" in promotion and DELIVERY in order:
-        problems.append(Problem("promotion.order", f'"{DELIVERY}" names the delivery stack; '
-                                "choose another environment name", order))
+    elif "order" in promotion and set(order) & RESERVED_NAMES.keys():
+        problems.append(Problem("promotion.order", ", ".join(
+            f'"{n}" names the {RESERVED_NAMES[n]}' for n in order if n in RESERVED_NAMES)
+            + "; choose another environment name", order))
     account = promotion.get("account")
     if account is not None and not _is_account(account):
         problems.append(Problem("promotion.account", "not allowed; allowed: "
@@ -768,7 +804,10 @@ def _environment_table_problems(name: str, table: dict) -> list[Problem]:
         elif key in SECTIONS:
             for inner in value:
                 wide = DELIVERY_WIDE.get(key) or DELIVERY_WIDE.get(f"{key}.{inner}")
-                if wide:
+                if f"{key}.{inner}" == "service.environment":
+                    problems.append(Problem(f"{dotted}.{inner}", wide + "; remove it",
+                                            value[inner]))
+                elif wide:
                     problems.append(Problem(f"{dotted}.{inner}", "cannot differ by "
                                             f"environment: {wide}; set it at the top level",
                                             value[inner]))
