@@ -85,6 +85,8 @@ def near_misses(d: Deployed) -> list[Call]:
              d.arn("codedeploy", f"deploymentgroup:{d.application}/{OTHER}"),
              "deploying another deployment group"),
         Call("s3:PutObject", artifact, "writing the pipeline's artifacts"),
+        Call("codedeploy:GetDeploymentConfig", d.arn("codedeploy", f"deploymentconfig:{OTHER}"),
+             "reading another deployment config"),
         Call("s3:GetObject", d.object_arn(OTHER, "artifact.zip"), "objects of another bucket"),
         Call("ecs:UpdateService", d.arn("ecs", f"service/{d.cluster}/{d.service}"),
              "deploying around CodeDeploy"),

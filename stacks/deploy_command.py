@@ -56,10 +56,14 @@ def capabilities(template: dict) -> list[str]:
 
 
 def deploy_command(stack_name: str, tags: dict[str, str], template: dict, template_file: Path,
-                   size: int) -> list[str]:
-    """The command as its arguments."""
+                   size: int, every_time: bool = False) -> list[str]:
+    """The command as its arguments; `every_time`: one of several run after every change, so
+    a stack without changes is no failure (`deploy` fails on an empty change set by
+    default)."""
     command = ["aws", "cloudformation", "deploy", "--template-file", str(template_file),
                "--stack-name", stack_name]
+    if every_time:
+        command.append("--no-fail-on-empty-changeset")
     if size > DIRECT_UPLOAD_LIMIT:
         command += ["--s3-bucket", "<bucket-in-the-stacks-region>"]
     if capabilities(template):
@@ -88,15 +92,15 @@ def render_promotion(stacks: list[tuple[Rendered, dict, Path, int]],
         account = rendered.account or delivery_account
         lines.append(f"# {number}. {rendered.description}, in "
                      + (f"account {account}" if account else "the delivery account"))
-        lines.append(snippet(rendered.stack_name, rendered.tags, template, path,
-                             size).rstrip("\n"))
+        lines.append(snippet(rendered.stack_name, rendered.tags, template, path, size,
+                             every_time=True).rstrip("\n"))
     return "\n".join(lines) + "\n"
 
 
 def snippet(stack_name: str, tags: dict[str, str], template: dict, template_file: Path,
-            size: int) -> str:
+            size: int, every_time: bool = False) -> str:
     groups: list[list[str]] = []
-    for word in deploy_command(stack_name, tags, template, template_file, size):
+    for word in deploy_command(stack_name, tags, template, template_file, size, every_time):
         if word.startswith("--") or not groups:
             groups.append([])
         # Placeholders stay readable (the user replaces them); the rest is quoted for a shell.

@@ -46,7 +46,7 @@ from .pipeline import (BUILD_NAMESPACE, BUILD_OUTPUT, SOURCE_NAMESPACE, Build, P
                        action_type, add_pipeline, artifact_bucket, build_project, build_stage,
                        source_action, start_on_change, sub_variable)
 from .service import add_repository
-from .settings import Environment, Settings, environment_title
+from .settings import DEPLOY_ROLES, Environment, Settings, environment_title
 from .tags import stack_tags
 from .template import Stack, build_stack, waive_unscoped_actions
 from .waivers import KEY_POLICY_DEFAULT, waive
@@ -143,7 +143,7 @@ class PromotionStacks:
 
 
 def account_stack_name(name: str) -> str:
-    return f"{name}-deploy-roles"
+    return f"{name}-{DEPLOY_ROLES}"
 
 
 def build_promotion(settings: Settings) -> PromotionStacks:

@@ -173,21 +173,32 @@ def markdown_table(examples: dict[str, Settings]) -> str:
 APPROVAL_TIMEOUT_SECONDS = 7 * 24 * 3600
 
 
-def promotion_steps(settings: Settings) -> list[tuple[str, int, str]]:
-    """A promotion from push to the last environment: (step, longest seconds, note). The
-    deploy action of an environment succeeds when CodeDeploy's deployment does, after the old
-    tasks are gone, and only then does the next environment's stage start."""
-    steps = [("build", settings.pipeline.build_timeout_minutes * 60,
-              "image built and pushed once, at most pipeline.build_timeout_minutes")]
+@dataclass(frozen=True)
+class Step:
+    """A step of a promotion: at most `seconds`, or as long as a person takes."""
+
+    name: str
+    seconds: int
+    note: str
+    person: bool = False  # an approval: its time is the approver's
+
+
+def promotion_steps(settings: Settings) -> list[Step]:
+    """A promotion from push to the last environment. The deploy action of an environment
+    succeeds when CodeDeploy's deployment does, after the old tasks are gone, and only then
+    does the next environment's stage start."""
+    steps = [Step("build", settings.pipeline.build_timeout_minutes * 60,
+                  "image built and pushed once, at most pipeline.build_timeout_minutes")]
     for environment in settings.promotion.environments:
         if environment.approval:
-            steps.append((f"{environment.name}: approval", APPROVAL_TIMEOUT_SECONDS,
-                          "waits for a person; fails (and stops the promotion) after 7 days"))
+            steps.append(Step(f"{environment.name}: approval", APPROVAL_TIMEOUT_SECONDS,
+                              "waits for a person; fails (and stops the promotion) after "
+                              "7 days", person=True))
         timeline = plan(environment.settings)
-        steps.append((f"{environment.name}: deployment", timeline.until_old_tasks_gone,
-                      f"production on the new tasks after "
-                      f"{_duration(timeline.to_full_traffic)}, the old tasks gone after "
-                      f"{_duration(timeline.until_old_tasks_gone)}"))
+        steps.append(Step(f"{environment.name}: deployment", timeline.until_old_tasks_gone,
+                          f"production on the new tasks after "
+                          f"{_duration(timeline.to_full_traffic)}, the old tasks gone after "
+                          f"{_duration(timeline.until_old_tasks_gone)}"))
     return steps
 
 
@@ -195,18 +206,18 @@ def render_promotion(settings: Settings) -> str:
     """The promotion's steps from push to the last environment, then each environment's
     deployment in detail."""
     steps = promotion_steps(settings)
-    width = max(len(step) for step, _, _ in steps)
+    width = max(len(step.name) for step in steps)
     lines = [f"promotion of {settings.service.name} through "
              + " -> ".join(e.name for e in settings.promotion.environments)
              + " (modelled upper bounds; an approval takes as long as the person)", ""]
     start = 0
-    for step, seconds, note in steps:
-        span = f"+{_duration(start)} .. +{_duration(start + seconds)}"
-        if "approval" in step:
+    for step in steps:
+        if step.person:
             span = f"+{_duration(start)} .. (a person)"
         else:
-            start += seconds
-        lines.append(f"{step:<{width}}  {span:<30}  {note}")
+            span = f"+{_duration(start)} .. +{_duration(start + step.seconds)}"
+            start += step.seconds
+        lines.append(f"{step.name:<{width}}  {span:<30}  {step.note}")
     lines += ["", f"without waiting for approvals: {_duration(start)} from push to the last "
               f"environment"]
     return "\n\n".join(["\n".join(lines)] + [
