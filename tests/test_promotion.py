@@ -90,6 +90,9 @@ BASE = '[promotion]\norder = ["dev", "staging", "prod"]\n'
     ('[promotion]\norder = ["dev"]\n', "promotion.order"),
     ('[promotion]\norder = ["dev", "dev"]\n', "promotion.order"),
     ('[promotion]\norder = ["dev", "delivery"]\n', "promotion.order"),
+    ('[promotion]\norder = ["dev", "deploy-roles"]\n', "promotion.order"),
+    # the repository is named after the application: ECR wants 2 characters at least
+    ('[service]\nname = "x"\n' + BASE, "service.name"),
     ('[promotion]\norder = ["dev", "prod"]\nregion = "x"\n', "promotion.region"),
     ("[environments.prod]\napproval = true\n", "promotion.order"),
     ("[promotion]\n", "promotion.order"),
@@ -126,6 +129,26 @@ def test_an_environment_is_the_top_level_with_its_overrides():
         "shop-dev", "shop-staging", "shop-prod"]
     assert [(e.account, e.approval) for e in by_name.values()] == [
         (None, False), (None, True), (PROD_ACCOUNT, True)]
+
+
+def test_rules_relating_keys_apply_to_each_environment_with_its_overrides():
+    """A top level that no environment uses as it is is not refused; a problem every
+    environment has with a top-level value is reported once, as written; one that an
+    environment has with a value it inherits says where the value comes from."""
+    every_one_overrides = BASE + '[network]\nmode = "existing"\n' + "".join(
+        f'[environments.{name}.network]\nmode = "create"\n' for name in ("dev", "staging", "prod"))
+    assert parse_settings(tomllib.loads(every_one_overrides)).promotion
+    with pytest.raises(SettingsError) as raised:
+        parse_settings(tomllib.loads('[scaling]\nmin = 5\nmax = 3\n' + BASE))
+    assert [str(p) for p in raised.value.problems] == [
+        "scaling.max = 3: must be at least scaling.min (5)"]
+    with pytest.raises(SettingsError) as raised:
+        parse_settings(tomllib.loads('[alarms]\nresponse_time_seconds = 2.0\n' + BASE
+                                     + "[environments.prod.alarms]\nenabled = false\n"))
+    problem, = raised.value.problems
+    assert problem.key == "environments.prod.alarms.response_time_seconds"
+    assert problem.message.endswith("(the value comes from the top level's "
+                                    "alarms.response_time_seconds)")
 
 
 def test_an_override_beats_the_top_level_in_its_environment_only():
@@ -227,10 +250,14 @@ def test_the_pipeline_builds_once_then_deploys_environment_by_environment(exampl
         assert role == (f"arn:aws:iam::{e.environment.account or DELIVERY_ACCOUNT}:role/"
                         f"{e.names.deploy_role}")
         if e.environment.approval:
+            # the approval before the deployment, which waits for it
+            assert actions["Approve"]["RunOrder"] < deploy["RunOrder"]
             summary = actions["Approve"]["Configuration"]["CustomData"]
             assert "#{BuildVariables.IMAGE_URI}" in summary
             assert "#{SourceVariables.CommitId}" in summary
-            assert e.environment.name in summary
+            before = example.environments[example.environments.index(e) - 1]
+            assert summary.endswith(f"to {e.environment.name}; it runs in "
+                                    f"{before.environment.name}.")
 
 
 def test_every_file_a_deploy_action_reads_is_one_the_build_writes(example):
@@ -286,10 +313,12 @@ def test_each_taskdef_is_the_environment_stacks_task_definition(example):
 # --- the build ---------------------------------------------------------------------------------
 
 DIGEST = "sha256:" + "ab" * 32
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
 STUB_AWS = """#!/bin/sh
 echo "aws $*" >> "$CALLS"
 case "$*" in
-  *"--query imageDetails[0].imageDigest"*) printf '%s\\n' "$DIGEST" ;;
+  *"imageTag=$COMMIT --query imageDetails[0].imageDigest"*) printf '%s\\n' "$DIGEST" ;;
+  *"--query imageDetails[0].imageDigest"*) echo "ImageNotFoundException" >&2; exit 254 ;;
   "ecr describe-images"*) echo "ImageNotFoundException" >&2; exit 254 ;;
   "ecr get-login-password"*) echo not-a-real-password ;;
 esac
@@ -309,7 +338,8 @@ def run_promotion_build(tmp_path: Path, digest: str) -> tuple[subprocess.Complet
     world = World(example.delivery.template.to_dict(), account=DELIVERY_ACCOUNT)
     variables = {name: world.resolve(value) for name, value in _variables(example).items()}
     environment = {"PATH": f"{stubs}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls"),
-                   "DIGEST": digest, "CODEBUILD_RESOLVED_SOURCE_VERSION": "0" * 40,
+                   "DIGEST": digest, "COMMIT": COMMIT,
+                   "CODEBUILD_RESOLVED_SOURCE_VERSION": COMMIT,
                    "AWS_DEFAULT_REGION": "eu-west-1", **variables}
     command = yaml.safe_load(buildspec(environments=("dev", "staging", "prod")))[
         "phases"]["build"]["commands"][0]
@@ -331,8 +361,9 @@ def test_the_build_names_the_image_by_digest_and_writes_each_environments_files(
             f"APPSPEC_JSON_{index}"] + "\n"
 
 
-def test_the_build_fails_without_a_digest(tmp_path):
-    result, work, _ = run_promotion_build(tmp_path, "None")
+@pytest.mark.parametrize("digest", ["None", "sha256:abc", "sha256:" + "AB" * 32])
+def test_the_build_fails_without_a_digest(tmp_path, digest):
+    result, work, _ = run_promotion_build(tmp_path, digest)
     assert result.returncode != 0
     assert "No digest" in result.stderr
 
@@ -369,7 +400,8 @@ def test_a_deploy_role_cannot_touch_another_environment(proofs, role, others):
     # the service around CodeDeploy.
     own = {(v.call.action, v.call.context.get("kms:ViaService")) for v in near
            if not any(other in v.call.resource for other in others)}
-    assert own >= {("s3:PutObject", None), ("kms:Decrypt", None), ("ecs:UpdateService", None)}
+    assert own >= {("s3:PutObject", None), ("kms:Decrypt", None), ("ecs:UpdateService", None),
+                   ("codedeploy:GetDeploymentConfig", None)}
     assert all(v.decision != ALLOW for v in near), role
 
 
@@ -506,6 +538,7 @@ def test_a_deploy_role_elsewhere_trusts_the_pipeline_role_by_its_name(example):
     for role in resources_of(example.accounts[0].template, "AWS::IAM::Role").values():
         trust = world.resolve(role["Properties"]["AssumeRolePolicyDocument"])
         statement, = trust["Statement"]
+        assert statement["Action"] == ["sts:AssumeRole"]
         assert statement["Principal"] == {"AWS": [f"arn:aws:iam::{DELIVERY_ACCOUNT}:root"]}
         assert statement["Condition"] == {"ArnEquals": {"aws:PrincipalArn": [
             f"arn:aws:iam::{DELIVERY_ACCOUNT}:role/{name}"]}}
@@ -619,13 +652,15 @@ def test_plan_adds_each_environments_deployment_after_the_build():
     from stacks.timeline import APPROVAL_TIMEOUT_SECONDS, plan, promotion_steps
     settings = parse_settings(EXAMPLE)
     steps = promotion_steps(settings)
-    assert steps[0][:2] == ("build", settings.pipeline.build_timeout_minutes * 60)
+    assert (steps[0].name, steps[0].seconds) == (
+        "build", settings.pipeline.build_timeout_minutes * 60)
     expected = []
     for e in settings.promotion.environments:
         if e.approval:
-            expected.append((f"{e.name}: approval", APPROVAL_TIMEOUT_SECONDS))
-        expected.append((f"{e.name}: deployment", plan(e.settings).until_old_tasks_gone))
-    assert [step[:2] for step in steps[1:]] == expected
+            expected.append((f"{e.name}: approval", APPROVAL_TIMEOUT_SECONDS, True))
+        expected.append((f"{e.name}: deployment", plan(e.settings).until_old_tasks_gone,
+                         False))
+    assert [(s.name, s.seconds, s.person) for s in steps[1:]] == expected
     # prod's canary, 60 minutes' wait: a deployment longer than the others'
     assert expected[-1][1] > 3600 > expected[0][1]
     output = run_cli("plan", "--config", str(ROOT / "examples" / "promotion.toml")).stdout
@@ -642,11 +677,31 @@ def test_check_artifacts_and_diagram_write_per_stack_and_terraform_refuses(tmp_p
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(
         ["buildspec.yml"] + [f"{kind}-{e}.json" for e in ("dev", "staging", "prod")
                              for kind in ("taskdef", "appspec")])
+    # The files as the build writes them: what the delivery stack hands it.
+    example = promotion()
+    build = next(iter(resources_of(example.delivery.template,
+                                   "AWS::CodeBuild::Project").values()))
+    assert (tmp_path / "a" / "buildspec.yml").read_text() == build["Properties"]["Source"][
+        "BuildSpec"]
+    variables = _variables(example)
+    for index, name in enumerate(("dev", "staging", "prod"), start=1):
+        for kind in ("taskdef", "appspec"):
+            written = json.loads((tmp_path / "a" / f"{kind}-{name}.json").read_text())
+            handed = variables[f"{kind.upper()}_JSON_{index}"]
+            assert written == json.loads(handed["Fn::Sub"] if isinstance(handed, dict)
+                                         else handed), (kind, name)
     diagram = run_cli("diagram", "--config", config, "--output", str(tmp_path / "d"))
     assert diagram.returncode == 0
     assert (tmp_path / "d" / "environments" / "prod" / "diagram.mmd").exists()
     assert "assumed by shop-delivery-pipeline" in (
         tmp_path / "d" / "accounts" / PROD_ACCOUNT / "diagram.mmd").read_text()
+    # Each folder's picture is of its own stack.
+    import pydot
+    for rendered in promotion().in_deploy_order():
+        graph, = pydot.graph_from_dot_file(str(tmp_path / "d" / rendered.folder /
+                                               "diagram.dot"))
+        drawn = {node.get_name().strip('"') for node in graph.get_nodes()} - {"node", "graph"}
+        assert drawn and drawn <= set(rendered.template.resources), rendered.folder
     terraform = run_cli("terraform", "--config", config, "--output", str(tmp_path / "t"))
     assert terraform.returncode == 2 and "[promotion]" in terraform.stderr
     assert not (tmp_path / "t").exists()
@@ -660,24 +715,28 @@ def test_the_readme_names_what_cannot_differ_by_environment():
         assert f"`{key}`" in section or f"`[{key}]`" in section, key
 
 
-def largest_promotion() -> dict:
+def largest_promotion(elsewhere: bool = True) -> dict:
     """The largest settings (tests/variants.py LARGEST) promoted through the most
-    environments, each with the longest name the resource id allows, each in an account of its
-    own and each approved: every stack this renders is at its largest."""
+    environments, each with the longest name the resource id allows and approved; each in an
+    account of its own (the key, the policies naming them: the largest account stacks), or
+    all in the delivery account (every deploy role in the delivery stack: its largest)."""
     data = {section: dict(values) for section, values in LARGEST.items()}
     service = {key: value for key, value in data["service"].items() if key != "environment"}
     data["service"] = service
     longest = RESOURCE_ID_MAX - 1 - len(service["name"])
     order = [f"e{index}".ljust(longest, "x") for index in range(ENVIRONMENTS_MAX)]
     data["promotion"] = {"order": order, "account": DELIVERY_ACCOUNT}
-    data["environments"] = {name: {"account": f"{444455556660 + index}", "approval": True}
+    data["environments"] = {name: {"approval": True, **({"account": f"{444455556660 + index}"}
+                                                       if elsewhere else {})}
                             for index, name in enumerate(order)}
     return data
 
 
-def test_the_largest_promotion_deploys_without_a_bucket():
-    stacks = promotion(largest_promotion())
-    assert len(stacks.environments) == ENVIRONMENTS_MAX == len(stacks.accounts)
+@pytest.mark.parametrize("elsewhere", [True, False])
+def test_the_largest_promotion_deploys_without_a_bucket(elsewhere):
+    stacks = promotion(largest_promotion(elsewhere))
+    assert len(stacks.environments) == ENVIRONMENTS_MAX
+    assert len(stacks.accounts) == (ENVIRONMENTS_MAX if elsewhere else 0)
     sizes = {r.folder: len(deployable(None, r.template.to_dict()).encode())
              for r in stacks.in_deploy_order()}
     assert max(sizes.values()) <= DIRECT_UPLOAD_LIMIT, sizes
@@ -723,7 +782,7 @@ def test_the_build_exports_the_image_it_names(tmp_path):
     result = subprocess.run(
         ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60,
         env={"PATH": f"{stubs}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls"),
-             "DIGEST": DIGEST, "CODEBUILD_RESOLVED_SOURCE_VERSION": "0" * 40,
+             "DIGEST": DIGEST, "COMMIT": COMMIT, "CODEBUILD_RESOLVED_SOURCE_VERSION": COMMIT,
              "AWS_DEFAULT_REGION": "eu-west-1", **variables})
     assert result.returncode == 0, result.stderr
     assert spec["env"]["exported-variables"] == ["IMAGE_URI"]
@@ -732,11 +791,17 @@ def test_the_build_exports_the_image_it_names(tmp_path):
     assert (tmp_path / "exported").read_text().endswith(f"@{DIGEST}")
 
 
-def test_plan_counts_every_step_but_the_approvals():
-    from stacks.timeline import _duration, promotion_steps, render_promotion
-    settings = parse_settings(EXAMPLE)
-    total = sum(seconds for step, seconds, _ in promotion_steps(settings)
-                if not step.endswith("approval"))
+@pytest.mark.parametrize("names", [("dev", "staging", "prod"),
+                                   ("approval", "preapproval", "prod")])
+def test_plan_counts_every_step_but_the_approvals(names):
+    """Whatever the environments are called (one may well be called "approval")."""
+    from stacks.timeline import _duration, plan, render_promotion
+    data = {**EXAMPLE, "promotion": {**EXAMPLE["promotion"], "order": list(names)},
+            "environments": {new: EXAMPLE["environments"][old]
+                             for old, new in zip(("dev", "staging", "prod"), names)}}
+    settings = parse_settings(data)
+    total = settings.pipeline.build_timeout_minutes * 60 + sum(
+        plan(e.settings).until_old_tasks_gone for e in settings.promotion.environments)
     assert f"without waiting for approvals: {_duration(total)} from push" in \
         render_promotion(settings)
 
@@ -804,7 +869,92 @@ def test_approvers_are_told_when_notifications_are_on(example, proofs):
     assert [v.call.resource for v in published] == [
         f"arn:aws:sns:eu-west-1:{DELIVERY_ACCOUNT}:shop-delivery-approvals"]
     assert published[0].decision == ALLOW
-    quiet = promotion({**EXAMPLE, "notifications": {"enabled": False}})
-    resources = quiet.delivery.template.to_dict()["Resources"]
-    assert "ApprovalTopic" not in resources
-    assert "sns:" not in json.dumps(resources["PipelineRole"])
+    for quiet in ({**EXAMPLE, "notifications": {"enabled": False}},
+                  # nothing to approve: nothing to tell
+                  {**EXAMPLE, "environments": {name: {k: v for k, v in table.items()
+                                                      if k != "approval"}
+                                               for name, table in
+                                               EXAMPLE["environments"].items()}}):
+        resources = promotion(quiet).delivery.template.to_dict()["Resources"]
+        assert "ApprovalTopic" not in resources
+        assert "sns:" not in json.dumps(resources["PipelineRole"])
+
+
+def test_the_deploy_commands_are_numbered_described_and_tagged(tmp_path):
+    result = run_cli("template", "--config", str(ROOT / "examples" / "promotion.toml"),
+                     "--output", str(tmp_path))
+    steps = [line for line in result.stderr.splitlines() if line[:2] == "# " and ". " in line]
+    assert steps == [
+        f"# 1. the deploy roles the pipeline assumes there, in account {PROD_ACCOUNT}",
+        f"# 2. the dev environment's service, in account {DELIVERY_ACCOUNT}",
+        f"# 3. the staging environment's service, in account {DELIVERY_ACCOUNT}",
+        f"# 4. the prod environment's service, in account {PROD_ACCOUNT}",
+        "# 5. the delivery stack (its pipeline starts at once and promotes the first build), "
+        f"in account {DELIVERY_ACCOUNT}"]
+    tags = [line.split("--tags ")[1].rstrip(" \\") for line in result.stderr.splitlines()
+            if "--tags" in line]
+    assert tags == ["Application=shop Environment=delivery", "Application=shop Environment=dev",
+                    "Application=shop Environment=staging", "Application=shop Environment=prod",
+                    "Application=shop Environment=delivery"]
+
+
+def test_account_stacks_in_order_of_appearance_and_their_outputs(example):
+    data = {**EXAMPLE, "environments": {**EXAMPLE["environments"],
+                                        "dev": {"account": "999988887777"}}}
+    stacks = promotion(data)
+    assert [a.account for a in stacks.accounts] == ["999988887777", PROD_ACCOUNT]
+    outputs = example.accounts[0].template.to_dict()["Outputs"]
+    assert outputs == {"DeployRoleArnProd": {
+        "Description": "Role the pipeline deploys prod as",
+        "Value": {"Fn::GetAtt": ["DeployRoleProd", "Arn"]}}}
+
+
+def test_the_key_is_deleted_with_the_stack_after_the_shortest_wait(example):
+    """KMS waits 7 to 30 days before deleting a key; the artifacts it encrypts are rebuilt by
+    the next push, so the shortest (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html)."""
+    key = example.delivery.template.to_dict()["Resources"]["ArtifactKey"]
+    assert (key["DeletionPolicy"], key["Properties"]["PendingWindowInDays"]) == ("Delete", 7)
+
+
+def test_the_real_aws_cli_accepts_every_printed_command(tmp_path, endpoint):
+    """Each command as printed, placeholders filled, run by the AWS CLI against moto's
+    CloudFormation (--no-execute-changeset): every option exists, --no-fail-on-empty-changeset
+    included (each command is run after every change, so a stack without one is no error)."""
+    from test_ecosystem import command_words
+    from test_rehearsal import ENV, REGION
+    result = run_cli("template", "--config", str(ROOT / "examples" / "promotion.toml"),
+                     "--output", str(tmp_path))
+    values = {"<arn-of-your-acm-certificate>": "arn:aws:acm:us-east-1:123456789012:"
+                                               "certificate/0123abcd-0123-4567-89ab-0123456789ab",
+              "<arn-of-your-connection>": "arn:aws:codeconnections:us-east-1:123456789012:"
+                                          "connection/0123abcd-0123-4567-89ab-0123456789ab",
+              "<owner>/<repository>": "example/shop"}
+    blocks = result.stderr.split("\naws ")[1:]
+    assert len(blocks) == 5
+    aws = str(Path(sys.executable).parent / "aws")
+    for block in blocks:
+        words = command_words("aws " + block)
+        assert "--no-fail-on-empty-changeset" in words
+        words = [next((w.replace(k, v) for k, v in values.items() if k in w), w) for w in words]
+        assert not [w for w in words if "<" in w], words
+        done = subprocess.run([aws, "--endpoint-url", endpoint, "--region", REGION, *words[1:],
+                               "--no-execute-changeset"], env=ENV, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "Changeset created successfully" in done.stdout
+
+
+def test_the_readme_deploy_order_is_the_printed_one(tmp_path):
+    printed = run_cli("template", "--config", str(ROOT / "examples" / "promotion.toml"),
+                      "--output", "build", cwd=tmp_path).stderr
+    block = _readme_section().split("**Deploy order.**")[1].split("```sh\n")[1].split("```")[0]
+    pairs = [(line.split("--template-file ")[1].split()[0],
+              next_line.split("--stack-name ")[1].split()[0])
+             for line, next_line in zip(block.splitlines(), block.splitlines()[1:])
+             if "--template-file" in line]
+    assert len(pairs) == 3
+    order = [line.split("--template-file ")[1].split()[0]
+             for line in printed.splitlines() if "--template-file" in line]
+    for path, stack in pairs:
+        assert f"--template-file {path} \\\n    --stack-name {stack} \\" in printed
+    assert [order.index(path) for path, _ in pairs] == sorted(order.index(p) for p, _ in pairs)
