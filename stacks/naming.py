@@ -188,12 +188,17 @@ class DeliveryNames:
         return f"{self.name}-artifacts-{self.account}-${{AWS::Region}}"
 
     def limits(self) -> dict[str, tuple[str, int]]:
-        # The longest region names have 14 characters (ap-southeast-2, ap-northeast-3).
+        """The names the delivery stack gives, each with its AWS maximum (the longest region
+        names have 14 characters: ap-southeast-2, ap-northeast-3)."""
+        names = self.names
         return {"pipeline_role": (self.pipeline_role, 64),
                 "approval_topic": (self.approval_topic, 256),
                 "artifact_bucket": (self.artifact_bucket.replace("${AWS::Region}",
                                                                  "x" * 14), 63),
-                **self.names.limits()}
+                "repository": (self.repository, 256),
+                "pipeline": (names.pipeline, 100),
+                "build_project": (names.build_project, 150),
+                "build_log_group": (names.build_log_group, 512)}
 
 
 def delivery_names(settings: Settings) -> DeliveryNames:

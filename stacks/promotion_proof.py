@@ -56,8 +56,7 @@ def prove_promotion(settings: Settings) -> list[RoleProof]:
         build_project=world.physical_name(handles.build.project.title),
         application="", deployment_group="", deployment_config="", execution_role="",
         task_role="", account=delivery_account,
-        connection_arn=world.ref("ConnectionArn") if "ConnectionArn" in
-        world.template.get("Parameters", {}) else "",
+        connection_arn=_parameter(world, "ConnectionArn"),
         codecommit_repository=_parameter(world, "RepositoryName"),
         source_bucket=_parameter(world, "SourceBucket"),
         source_key=_parameter(world, "SourceObjectKey"),
