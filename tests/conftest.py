@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 from moto.server import ThreadedMotoServer
 
-from moto_harness import weighted_forwards_in_moto
+from moto_harness import MOTO_REGION, weighted_forwards_in_moto
 
 from variants import CODEDEPLOY_VARIANTS, ECS_VARIANTS, VARIANTS, document
 
@@ -63,3 +63,15 @@ def endpoint():
             yield url
         finally:
             server.stop()
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto in this process, with made-up credentials, in MOTO_REGION: for the tests that
+    create stacks from templates (tests/moto_harness.py)."""
+    from moto import mock_aws
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", MOTO_REGION)
+    with mock_aws(), weighted_forwards_in_moto():
+        yield

@@ -41,6 +41,8 @@ import boto3
 from stacks.intrinsics import Resolver
 from stacks.live_routes import AT_CREATION_WEIGHTS
 
+# The region of the in-process moto fixture (tests/conftest.py, `aws`).
+MOTO_REGION = "us-east-1"
 UNSUPPORTED_PREFIXES = ("AWS::CodeDeploy::", "AWS::CodeBuild::", "AWS::CodePipeline::",
                         "Custom::")
 # The guard's answer at creation, before any listener exists: production on blue, test on green.

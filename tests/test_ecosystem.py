@@ -89,20 +89,31 @@ def test_the_real_aws_cli_accepts_the_printed_command(tmp_path, endpoint):
     CLI against moto's CloudFormation (--no-execute-changeset): the CLI knows every option and
     takes the parameters' syntax. (moto does not refuse a change set that lacks a required
     parameter: the test above compares the command with the template for that.)"""
-    from test_rehearsal import ENV, REGION
     result = run("template", "--config", str(EXAMPLES / "existing-vpc.toml"),
                  "--output", str(tmp_path))
-    values = {"<vpc-id>": "vpc-0123456789abcdef0",
-              "<public-subnet-a>,<public-subnet-b>": "subnet-0a,subnet-0b",
-              "<private-subnet-a>,<private-subnet-b>": "subnet-0c,subnet-0d",
-              "<arn-of-your-acm-certificate>": "arn:aws:acm:us-east-1:123456789012:certificate/"
-                                               "0123abcd-0123-4567-89ab-0123456789ab",
-              "<codecommit-repository>": "webapp",
-              "<arn-of-your-connection>": "arn:aws:codeconnections:us-east-1:123456789012:"
-                                          "connection/0123abcd-0123-4567-89ab-0123456789ab",
-              "<owner>/<repository>": "example/webapp"}
-    words = command_words(result.stderr)
-    words = [next((w.replace(k, v) for k, v in values.items() if k in w), w) for w in words]
+    run_printed(result.stderr, endpoint)
+
+
+# A value of its kind for each placeholder the printed commands may hold.
+PLACEHOLDER_VALUES = {
+    "<vpc-id>": "vpc-0123456789abcdef0",
+    "<public-subnet-a>,<public-subnet-b>": "subnet-0a,subnet-0b",
+    "<private-subnet-a>,<private-subnet-b>": "subnet-0c,subnet-0d",
+    "<arn-of-your-acm-certificate>": "arn:aws:acm:us-east-1:123456789012:certificate/"
+                                     "0123abcd-0123-4567-89ab-0123456789ab",
+    "<codecommit-repository>": "webapp",
+    "<arn-of-your-connection>": "arn:aws:codeconnections:us-east-1:123456789012:"
+                                "connection/0123abcd-0123-4567-89ab-0123456789ab",
+    "<owner>/<repository>": "example/webapp"}
+
+
+def run_printed(snippet: str, endpoint: str) -> list[str]:
+    """One printed command, placeholders filled, run by the real AWS CLI against moto's
+    server with --no-execute-changeset; its words as printed."""
+    from test_rehearsal import ENV, REGION
+    words = command_words(snippet)
+    words = [next((w.replace(k, v) for k, v in PLACEHOLDER_VALUES.items() if k in w), w)
+             for w in words]
     assert not [w for w in words if "<" in w], words
     aws = str(Path(sys.executable).parent / "aws")
     done = subprocess.run([aws, "--endpoint-url", endpoint, "--region", REGION, *words[1:],
@@ -110,6 +121,7 @@ def test_the_real_aws_cli_accepts_the_printed_command(tmp_path, endpoint):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Changeset created successfully" in done.stdout
+    return words
 
 
 def test_a_template_over_the_limit_gets_a_bucket_in_its_command(tmp_path):

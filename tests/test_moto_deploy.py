@@ -10,25 +10,14 @@ import json
 import warnings
 
 import boto3
-import pytest
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from moto_harness import moto_ready, weighted_forwards_in_moto
+from moto_harness import MOTO_REGION, moto_ready
 from stacks.intrinsics import load_template
 from stacks.parameters import DEFAULT_BOOTSTRAP_IMAGE
 from variants import deployed, settings_for
 
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws(), weighted_forwards_in_moto():
-        yield
+REGION = MOTO_REGION
 
 
 def parameters_for(template: dict) -> dict[str, str]:

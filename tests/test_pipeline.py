@@ -191,13 +191,19 @@ exit 0
 """
 
 
-def run_buildspec(tmp_path: Path, template: dict, **overrides: str):
-    """Run the buildspec's build command as CodeBuild would, in a fresh work directory."""
+def install_stubs(tmp_path: Path, aws: str = STUB_AWS) -> Path:
+    """`aws` and `docker` stand-ins that record their calls in $CALLS; their directory."""
     stubs = tmp_path / "bin"
     stubs.mkdir()
-    for name, text in (("aws", STUB_AWS), ("docker", STUB_DOCKER)):
+    for name, text in (("aws", aws), ("docker", STUB_DOCKER)):
         (stubs / name).write_text(text)
         (stubs / name).chmod(0o755)
+    return stubs
+
+
+def run_buildspec(tmp_path: Path, template: dict, **overrides: str):
+    """Run the buildspec's build command as CodeBuild would, in a fresh work directory."""
+    stubs = install_stubs(tmp_path)
     work = tmp_path / "src"
     work.mkdir()
     variables = build_variables(template)

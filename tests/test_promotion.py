@@ -20,10 +20,9 @@ import boto3
 import pytest
 import yaml
 from cfnlint.api import ManualArgs, lint
-from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from moto_harness import moto_ready, weighted_forwards_in_moto
+from moto_harness import MOTO_REGION, moto_ready
 from policies.evaluator import ALLOW, Request, decide
 from policies.world import World
 from stacks.artifacts import buildspec
@@ -33,7 +32,7 @@ from stacks.promotion import build_promotion
 from stacks.promotion_proof import prove_promotion
 from stacks.settings import ENVIRONMENTS_MAX, RESOURCE_ID_MAX, SettingsError, parse_settings
 from stacks.template import build_stack, deployable
-from test_pipeline import STUB_DOCKER
+from test_pipeline import install_stubs
 from variants import LARGEST, PROMOTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -327,12 +326,11 @@ esac
 
 def run_promotion_build(tmp_path: Path, digest: str) -> tuple[subprocess.CompletedProcess,
                                                                Path, dict]:
+    """Every command of the build phase in one shell, as CodeBuild runs them (version 0.2),
+    stopping at the first that fails (the phase's on-failure: ABORT), with the delivery
+    stack's variables resolved; then the exported IMAGE_URI written to `exported`."""
     example = promotion()
-    stubs = tmp_path / "bin"
-    stubs.mkdir()
-    for name, text in (("aws", STUB_AWS), ("docker", STUB_DOCKER)):
-        (stubs / name).write_text(text)
-        (stubs / name).chmod(0o755)
+    stubs = install_stubs(tmp_path, STUB_AWS)
     work = tmp_path / "src"
     work.mkdir()
     world = World(example.delivery.template.to_dict(), account=DELIVERY_ACCOUNT)
@@ -341,9 +339,10 @@ def run_promotion_build(tmp_path: Path, digest: str) -> tuple[subprocess.Complet
                    "DIGEST": digest, "COMMIT": COMMIT,
                    "CODEBUILD_RESOLVED_SOURCE_VERSION": COMMIT,
                    "AWS_DEFAULT_REGION": "eu-west-1", **variables}
-    command = yaml.safe_load(buildspec(environments=("dev", "staging", "prod")))[
-        "phases"]["build"]["commands"][0]
-    result = subprocess.run(["bash", "-c", command], cwd=work, env=environment,
+    commands = yaml.safe_load(buildspec(environments=("dev", "staging", "prod")))[
+        "phases"]["build"]["commands"]
+    script = "\n".join(["set -e"] + commands + ['printf %s "$IMAGE_URI" > exported'])
+    result = subprocess.run(["bash", "-c", script], cwd=work, env=environment,
                             capture_output=True, text=True, timeout=60)
     return result, work, variables
 
@@ -561,16 +560,7 @@ def test_same_account_promotion_keeps_sse_s3_and_needs_no_account_stack():
 
 # --- moto rehearsal ----------------------------------------------------------------------------
 
-REGION = "us-east-1"
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with mock_aws(), weighted_forwards_in_moto():
-        yield
+REGION = MOTO_REGION
 
 
 def test_rehearsal_creates_the_delivery_account_stacks_and_they_fit_together(aws):
@@ -743,8 +733,13 @@ def test_the_largest_promotion_deploys_without_a_bucket(elsewhere):
 
 
 def test_every_delivery_name_fits_its_limit():
+    """With the longest service.name (one-letter environments leave it all the room)."""
     from stacks.naming import delivery_names
-    settings = parse_settings(largest_promotion())
+    longest = RESOURCE_ID_MAX - 2
+    settings = parse_settings({"service": {"name": "a" * longest},
+                               "promotion": {"order": ["a", "b"], "account": DELIVERY_ACCOUNT},
+                               "environments": {"b": {"account": PROD_ACCOUNT}}})
+    assert len(settings.service.name) == longest
     for key, (value, limit) in delivery_names(settings).limits().items():
         assert len(value) <= limit, (key, value)
 
@@ -766,29 +761,14 @@ def test_an_approval_names_the_image_and_the_source_revision(source, revision):
 
 
 def test_the_build_exports_the_image_it_names(tmp_path):
-    """Every command of the build phase in one shell, as CodeBuild runs them: the exported
-    IMAGE_URI (the approvals' summary) is the image imageDetail.json names."""
-    example = promotion()
-    stubs = tmp_path / "bin"
-    stubs.mkdir()
-    for name, text in (("aws", STUB_AWS), ("docker", STUB_DOCKER)):
-        (stubs / name).write_text(text)
-        (stubs / name).chmod(0o755)
-    world = World(example.delivery.template.to_dict(), account=DELIVERY_ACCOUNT)
-    variables = {name: world.resolve(value) for name, value in _variables(example).items()}
-    spec = yaml.safe_load(buildspec(environments=("dev", "staging", "prod")))
-    script = "\n".join(spec["phases"]["build"]["commands"] + [
-        'printf %s "$IMAGE_URI" > exported'])
-    result = subprocess.run(
-        ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60,
-        env={"PATH": f"{stubs}:/usr/bin:/bin", "CALLS": str(tmp_path / "calls"),
-             "DIGEST": DIGEST, "COMMIT": COMMIT, "CODEBUILD_RESOLVED_SOURCE_VERSION": COMMIT,
-             "AWS_DEFAULT_REGION": "eu-west-1", **variables})
+    """The exported IMAGE_URI (the approvals' summary) is the image imageDetail.json names."""
+    result, work, _ = run_promotion_build(tmp_path, DIGEST)
     assert result.returncode == 0, result.stderr
-    assert spec["env"]["exported-variables"] == ["IMAGE_URI"]
-    assert (tmp_path / "exported").read_text() == json.loads(
-        (tmp_path / "imageDetail.json").read_text())["ImageURI"]
-    assert (tmp_path / "exported").read_text().endswith(f"@{DIGEST}")
+    assert yaml.safe_load(buildspec(environments=("dev",)))["env"]["exported-variables"] == [
+        "IMAGE_URI"]
+    assert (work / "exported").read_text() == json.loads(
+        (work / "imageDetail.json").read_text())["ImageURI"]
+    assert (work / "exported").read_text().endswith(f"@{DIGEST}")
 
 
 @pytest.mark.parametrize("names", [("dev", "staging", "prod"),
@@ -920,28 +900,13 @@ def test_the_real_aws_cli_accepts_every_printed_command(tmp_path, endpoint):
     """Each command as printed, placeholders filled, run by the AWS CLI against moto's
     CloudFormation (--no-execute-changeset): every option exists, --no-fail-on-empty-changeset
     included (each command is run after every change, so a stack without one is no error)."""
-    from test_ecosystem import command_words
-    from test_rehearsal import ENV, REGION
+    from test_ecosystem import run_printed
     result = run_cli("template", "--config", str(ROOT / "examples" / "promotion.toml"),
                      "--output", str(tmp_path))
-    values = {"<arn-of-your-acm-certificate>": "arn:aws:acm:us-east-1:123456789012:"
-                                               "certificate/0123abcd-0123-4567-89ab-0123456789ab",
-              "<arn-of-your-connection>": "arn:aws:codeconnections:us-east-1:123456789012:"
-                                          "connection/0123abcd-0123-4567-89ab-0123456789ab",
-              "<owner>/<repository>": "example/shop"}
     blocks = result.stderr.split("\naws ")[1:]
     assert len(blocks) == 5
-    aws = str(Path(sys.executable).parent / "aws")
     for block in blocks:
-        words = command_words("aws " + block)
-        assert "--no-fail-on-empty-changeset" in words
-        words = [next((w.replace(k, v) for k, v in values.items() if k in w), w) for w in words]
-        assert not [w for w in words if "<" in w], words
-        done = subprocess.run([aws, "--endpoint-url", endpoint, "--region", REGION, *words[1:],
-                               "--no-execute-changeset"], env=ENV, capture_output=True,
-                              text=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-        assert "Changeset created successfully" in done.stdout
+        assert "--no-fail-on-empty-changeset" in run_printed("aws " + block, endpoint)
 
 
 def test_the_readme_deploy_order_is_the_printed_one(tmp_path):
@@ -958,3 +923,9 @@ def test_the_readme_deploy_order_is_the_printed_one(tmp_path):
     for path, stack in pairs:
         assert f"--template-file {path} \\\n    --stack-name {stack} \\" in printed
     assert [order.index(path) for path, _ in pairs] == sorted(order.index(p) for p, _ in pairs)
+
+
+def test_a_toml_date_is_shown_as_written():
+    with pytest.raises(SettingsError) as raised:
+        parse_settings(tomllib.loads(BASE + "[environments.prod]\napproval = 1979-05-27\n"))
+    assert str(raised.value) == "environments.prod.approval = \"1979-05-27\": must be true or false"
